@@ -1,0 +1,1 @@
+export { eventLimits, logLimits } from './limits.js';

@@ -1,0 +1,159 @@
+import avro from 'avsc';
+import { describe, expect, it } from 'vitest';
+import {
+  type CloudTrailRecord,
+  type Contract,
+  ContractError,
+  cloudTrailRecordContract,
+  type DatadogOutput,
+  type DeadLetter,
+  datadogOutputContract,
+  deadLetterContract,
+  type ObjectRef,
+  objectRefContract,
+  objectRefKey,
+  SCHEMA_HEADER,
+  SCHEMA_VERSION_HEADER,
+} from './index.js';
+
+const objectRef: ObjectRef = {
+  bucket: 'trail-bucket',
+  key: 'AWSLogs/123456789012/CloudTrail/eu-west-1/2024/05/01/file name ü.json.gz',
+  region: 'eu-west-1',
+  size: 1234,
+  etag: '"abc"',
+  foundBy: 'sqs',
+  discoveredAt: 1_714_521_600_000,
+  sequencer: '0055AED6DCD90281E5',
+};
+
+const record: CloudTrailRecord = {
+  eventID: 'e1',
+  eventTime: '2024-05-01T10:00:00Z',
+  eventSource: 'ec2.amazonaws.com',
+  eventName: 'TerminateInstances',
+  awsRegion: 'eu-west-1',
+  recipientAccountId: '123456789012',
+  readOnly: false,
+  errorCode: null,
+  identityType: 'IAMUser',
+  principal: 'arn:aws:iam::123456789012:user/alice',
+  sourceIPAddress: '192.0.2.1',
+  json: '{"eventID":"e1"}',
+  origin: { bucket: 'b', key: 'k', etag: null, index: 3 },
+};
+
+const event: DatadogOutput = {
+  kind: 'event',
+  eventID: 'e1',
+  eventTime: '2024-05-01T10:00:00Z',
+  event: {
+    title: 'alice ran TerminateInstances in eu-west-1',
+    text: 'text',
+    dateHappened: 1_714_557_600,
+    tags: ['region:eu-west-1'],
+    aggregationKey: 'ec2.amazonaws.com:TerminateInstances',
+    alertType: 'info',
+    priority: 'normal',
+    sourceTypeName: 'cloudtrail',
+    host: null,
+  },
+  log: null,
+};
+
+const log: DatadogOutput = {
+  kind: 'log',
+  eventID: 'e1',
+  eventTime: '2024-05-01T10:00:00Z',
+  event: null,
+  log: { message: '{}', ddsource: 'cloudtrail', service: 'cloudtrail', ddtags: 'a:b', hostname: null },
+};
+
+const deadLetter: DeadLetter = {
+  stage: 'fetcher-parser',
+  reasonClass: 'truncated-gzip',
+  reasonMessage: 'unexpected end of file',
+  attempts: 1,
+  failedAt: 1_714_521_600_000,
+  originalKey: Buffer.from('s3://b/k'),
+  originalValue: Buffer.from([1, 2, 3]),
+  originalHeaders: [{ key: SCHEMA_HEADER, value: Buffer.from('trailstream.ObjectRef') }],
+  originalTopic: 'trailstream.objects',
+  originalPartition: 2,
+  originalOffset: '42',
+};
+
+const roundTrips: [string, Contract<never>, unknown][] = [
+  ['object reference', objectRefContract as Contract<never>, objectRef],
+  ['record', cloudTrailRecordContract as Contract<never>, record],
+  ['event output', datadogOutputContract as Contract<never>, event],
+  ['log output', datadogOutputContract as Contract<never>, log],
+  ['dead letter', deadLetterContract as Contract<never>, deadLetter],
+];
+
+describe('contracts', () => {
+  it.each(roundTrips)('%s survives encode and decode unchanged', (_, contract, value) => {
+    const encoded = contract.encode(value as never);
+    expect(encoded.headers).toEqual({
+      [SCHEMA_HEADER]: contract.name,
+      [SCHEMA_VERSION_HEADER]: String(contract.version),
+    });
+    expect(contract.decode(encoded.value, encoded.headers)).toEqual(value);
+  });
+
+  it('refuses a message written with another schema', () => {
+    const encoded = objectRefContract.encode(objectRef);
+    expect(() => cloudTrailRecordContract.decode(encoded.value, encoded.headers)).toThrow(
+      /expected a trailstream.CloudTrailRecord message, got trailstream.ObjectRef/,
+    );
+  });
+
+  it('refuses a version it does not know, and bytes that do not decode', () => {
+    const encoded = objectRefContract.encode(objectRef);
+    expect(() =>
+      objectRefContract.decode(encoded.value, { ...encoded.headers, [SCHEMA_VERSION_HEADER]: '99' }),
+    ).toThrow(ContractError);
+    expect(() => objectRefContract.decode(Buffer.from('not avro'), encoded.headers)).toThrow(ContractError);
+  });
+
+  it('keys an object reference by its s3 URL', () => {
+    expect(objectRefKey(objectRef)).toBe(`s3://trail-bucket/${objectRef.key}`);
+  });
+});
+
+describe('schema compatibility', () => {
+  const contracts = [objectRefContract, cloudTrailRecordContract, datadogOutputContract, deadLetterContract];
+
+  it.each(contracts.map((c) => [c.name, c] as const))(
+    '%s reads every older version kept in the package',
+    (_, contract) => {
+      for (const [version, writer] of contract.versions) {
+        // A resolver can only be built when every field the reader needs has a writer value or a default.
+        const resolver = contract.type.createResolver(writer);
+        const sample = writer.random();
+        const read = contract.type.fromBuffer(writer.toBuffer(sample), resolver);
+        expect(contract.type.isValid(read), `${contract.name} v${version}`).toBe(true);
+      }
+    },
+  );
+
+  it('a decoded v1 object reference gets the defaults of the fields added since', () => {
+    const v1 = objectRefContract.versions.get(1)!;
+    const { sequencer: _, ...v1Value } = objectRef;
+    const decoded = objectRefContract.decode(v1.toBuffer(v1Value), {
+      [SCHEMA_HEADER]: objectRefContract.name,
+      [SCHEMA_VERSION_HEADER]: '1',
+    });
+    expect(decoded).toEqual({ ...objectRef, sequencer: null });
+  });
+
+  it('a change that drops a default is caught', () => {
+    const breaking = avro.Type.forSchema({
+      type: 'record',
+      name: 'ObjectRef',
+      namespace: 'trailstream',
+      fields: [{ name: 'mustHave', type: 'string' }],
+    });
+    expect(() => breaking.createResolver(objectRefContract.versions.get(1)!)).toThrow();
+  });
+});

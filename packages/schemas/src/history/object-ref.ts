@@ -1,0 +1,17 @@
+import type { Schema } from 'avsc';
+
+/** v1: the first object reference, before S3's sequencer was carried. */
+export const objectRefV1: Schema = {
+  type: 'record',
+  name: 'ObjectRef',
+  namespace: 'trailstream',
+  fields: [
+    { name: 'bucket', type: 'string' },
+    { name: 'key', type: 'string' },
+    { name: 'region', type: 'string' },
+    { name: 'size', type: ['null', 'long'], default: null },
+    { name: 'etag', type: ['null', 'string'], default: null },
+    { name: 'foundBy', type: { type: 'enum', name: 'FoundBy', symbols: ['sqs', 'poll', 'replay'] } },
+    { name: 'discoveredAt', type: 'long', doc: 'epoch milliseconds' },
+  ],
+};

@@ -1,0 +1,20 @@
+export { type CloudTrailRecord, cloudTrailRecordContract, type RecordOrigin } from './cloudtrail-record.js';
+export {
+  type Contract,
+  ContractError,
+  type EncodedMessage,
+  headerText,
+  type MessageHeaders,
+  SCHEMA_HEADER,
+  SCHEMA_VERSION_HEADER,
+} from './contract.js';
+export {
+  type AlertType,
+  type DatadogEvent,
+  type DatadogLog,
+  type DatadogOutput,
+  datadogOutputContract,
+  type EventPriority,
+} from './datadog-output.js';
+export { type DeadLetter, type DeadLetterHeader, deadLetterContract, type Stage } from './dead-letter.js';
+export { type FoundBy, type ObjectRef, objectRefContract, objectRefKey } from './object-ref.js';
