@@ -1,1 +1,2 @@
 export { eventLimits, logLimits } from './limits.js';
+export { keyValueTag, normalizeTag, normalizeTags } from './tags.js';
