@@ -1,0 +1,2 @@
+export * from './key-layout.js';
+export * from './notifications.js';
