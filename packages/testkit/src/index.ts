@@ -1,0 +1,19 @@
+export { createTestBucket, createTestQueue, type TestQueue, testS3, testSqs } from './aws.js';
+export { type ProvisionedEndpoints, provisionEndpoints, type TestEndpoints } from './endpoints.js';
+export { cloudTrailLogFiles, fixturePath, fixturesRoot, readFixture } from './fixtures.js';
+export {
+  type CollectedMessage,
+  type CollectOptions,
+  collectFor,
+  collectMessages,
+  createTestTopics,
+  type TestTopicSpec,
+  testKafka,
+} from './kafka.js';
+export { uniqueName } from './names.js';
+export {
+  type ServiceName,
+  type ServiceProcess,
+  serviceEnvironment,
+  startServiceProcess,
+} from './processes.js';

@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export type ServiceName = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter';
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Every line the process wrote to stdout and stderr so far. */
+  output: string[];
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends the signal and resolves with the exit code (or signal name) once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** The variables that point a service at the test run's Kafka and S3/SQS. */
+export function serviceEnvironment(): Record<string, string> {
+  const { kafkaBrokers, awsEndpoint, awsRegion } = inject('endpoints');
+  return {
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    AWS_ENDPOINT_URL: awsEndpoint,
+    AWS_REGION: awsRegion,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    HTTP_PORT: '0',
+  };
+}
+
+/** Runs a service from its TypeScript sources as a separate process, as production runs it from dist. */
+export function startServiceProcess(service: ServiceName, env: Record<string, string>): ServiceProcess {
+  const cwd = resolve(repoRoot, 'services', service);
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ...serviceEnvironment(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const waiters = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    output.push(...chunk.toString().split('\n').filter(Boolean));
+    for (const wake of waiters) wake();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | string>((done) =>
+    child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')),
+  );
+
+  return {
+    child,
+    output,
+    waitForOutput(pattern, timeoutMs = 60_000) {
+      return new Promise((done, fail) => {
+        const check = () => {
+          const line = output.find((l) => pattern.test(l));
+          if (!line) return;
+          cleanup();
+          done(line);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          fail(
+            new Error(
+              `${service} did not print ${pattern} within ${timeoutMs} ms; output:\n${output.join('\n')}`,
+            ),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        void exited.then(() => check());
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
