@@ -1,2 +1,48 @@
+export { ApiKey, type ApiKeySource, apiKeySourceFromEnv, readApiKey } from './api-key.js';
+export { datadogBackoff, retryDelayMs } from './backoff.js';
+export {
+  DatadogClient,
+  type DatadogClientOptions,
+  type DatadogEndpointName,
+  type KeyCheck,
+  type RequestObservation,
+} from './datadog-client.js';
+export {
+  ApiKeyRejectedError,
+  type DeadLetterReason,
+  type DeliveryOptions,
+  deliverEvent,
+  deliverLogs,
+  type ItemResult,
+  type RetryNotice,
+} from './delivery.js';
+export {
+  applyLateEventPolicy,
+  applyLateLogPolicy,
+  LATE_TAG,
+  type LateDecision,
+  type LateItemPolicy,
+  lateItemPolicies,
+  lateMarginSeconds,
+} from './late-item-policy.js';
 export { eventLimits, logLimits } from './limits.js';
+export { type BatchLimits, jsonArrayBytes, logBatchLimits, planLogBatches } from './log-batches.js';
+export { type EventPayload, type LogEntry, toEventPayload, toLogEntry } from './payloads.js';
+export { RateBudget, type RateBudgetOptions } from './rate-budget.js';
+export {
+  type AttemptOutcome,
+  classifyResponse,
+  classifyTransportError,
+  describeResponse,
+  type ResponseHeaders,
+  requestedRetryDelayMs,
+} from './response-classification.js';
+export {
+  type DatadogEndpoints,
+  type DatadogSite,
+  type DatadogTarget,
+  datadogSites,
+  isDatadogSite,
+  resolveDatadogEndpoints,
+} from './sites.js';
 export { keyValueTag, normalizeTag, normalizeTags } from './tags.js';

@@ -1,0 +1,19 @@
+import { type BackoffPolicy, backoffDelay } from '@trailstream/runtime';
+
+/** Datadog retries wait longer than the pipeline's defaults: an intake under pressure needs room. */
+export const datadogBackoff: BackoffPolicy = { initialMs: 250, maxMs: 60_000, factor: 2 };
+
+/**
+ * How long to wait before retry number `attempt` (1 for the first retry). When Datadog named a delay
+ * (`Retry-After`, `X-RateLimit-Reset`) it is honoured, plus a little jitter so replicas throttled together
+ * do not come back in step; otherwise the pipeline's jittered exponential backoff. Never above `maxMs`.
+ */
+export function retryDelayMs(
+  attempt: number,
+  requestedMs: number | null,
+  policy: BackoffPolicy = datadogBackoff,
+  random: () => number = Math.random,
+): number {
+  if (requestedMs === null) return backoffDelay(attempt - 1, policy, random);
+  return Math.min(policy.maxMs, requestedMs + Math.floor(random() * policy.initialMs));
+}

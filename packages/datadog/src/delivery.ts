@@ -1,0 +1,90 @@
+import { type BackoffPolicy, sleep } from '@trailstream/runtime';
+import { datadogBackoff, retryDelayMs } from './backoff.js';
+import type { DatadogClient } from './datadog-client.js';
+import type { EventPayload, LogEntry } from './payloads.js';
+import type { AttemptOutcome } from './response-classification.js';
+
+/** Datadog answered 401/403: the key is wrong, and no item is to blame. */
+export class ApiKeyRejectedError extends Error {
+  override readonly name = 'ApiKeyRejectedError';
+
+  constructor(readonly status: number) {
+    super(`Datadog rejected the API key (HTTP ${status}); fix DD_API_KEY / DD_API_KEY_FILE`);
+  }
+}
+
+export type DeadLetterReason = 'datadog-rejected' | 'datadog-too-large';
+
+export type ItemResult =
+  | { accepted: true }
+  | { accepted: false; reasonClass: DeadLetterReason; reasonMessage: string };
+
+export interface RetryNotice {
+  reason: string;
+  /** 1 for the first retry of this request. */
+  attempt: number;
+  delayMs: number;
+}
+
+export interface DeliveryOptions {
+  backoff?: BackoffPolicy;
+  /** Aborting stops waiting and retrying; the items stay undelivered and uncommitted. */
+  signal?: AbortSignal;
+  onRetry?: (notice: RetryNotice) => void;
+  random?: () => number;
+}
+
+type SettledOutcome = Exclude<AttemptOutcome, { kind: 'retry' } | { kind: 'key-rejected' }>;
+
+/**
+ * Repeats a request while Datadog (or the network) says "later". Transient failures never turn into dead
+ * letters: an outage makes the lag grow, and the backoff cap keeps the retries slow.
+ */
+async function attemptUntilSettled(
+  send: () => Promise<AttemptOutcome>,
+  options: DeliveryOptions,
+): Promise<SettledOutcome> {
+  const backoff = options.backoff ?? datadogBackoff;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await send();
+    if (outcome.kind === 'key-rejected') throw new ApiKeyRejectedError(outcome.status);
+    if (outcome.kind !== 'retry') return outcome;
+    const delayMs = retryDelayMs(attempt, outcome.retryAfterMs, backoff, options.random);
+    options.onRetry?.({ reason: outcome.reason, attempt, delayMs });
+    await sleep(delayMs, options.signal);
+    options.signal?.throwIfAborted();
+  }
+}
+
+function asItemResult(outcome: SettledOutcome): ItemResult {
+  if (outcome.kind === 'accepted') return { accepted: true };
+  if (outcome.kind === 'too-large')
+    return { accepted: false, reasonClass: 'datadog-too-large', reasonMessage: outcome.reason };
+  return { accepted: false, reasonClass: 'datadog-rejected', reasonMessage: outcome.reason };
+}
+
+export async function deliverEvent(
+  client: DatadogClient,
+  event: EventPayload,
+  options: DeliveryOptions = {},
+): Promise<ItemResult> {
+  return asItemResult(await attemptUntilSettled(() => client.sendEvent(event, options.signal), options));
+}
+
+/**
+ * Delivers a logs batch and returns one result per entry, in order. A 413 or a 400 on several entries splits
+ * the batch in halves until the refused entries stand alone, so only they are dead-lettered.
+ */
+export async function deliverLogs(
+  client: DatadogClient,
+  entries: readonly LogEntry[],
+  options: DeliveryOptions = {},
+): Promise<ItemResult[]> {
+  if (entries.length === 0) return [];
+  const outcome = await attemptUntilSettled(() => client.sendLogs(entries, options.signal), options);
+  if (outcome.kind === 'accepted' || entries.length === 1) return entries.map(() => asItemResult(outcome));
+  const middle = Math.ceil(entries.length / 2);
+  const first = await deliverLogs(client, entries.slice(0, middle), options);
+  const second = await deliverLogs(client, entries.slice(middle), options);
+  return [...first, ...second];
+}

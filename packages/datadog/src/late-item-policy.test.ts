@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { applyLateEventPolicy, applyLateLogPolicy, LATE_TAG } from './late-item-policy.js';
+import { eventLimits } from './limits.js';
+import type { EventPayload, LogEntry } from './payloads.js';
+
+const now = Date.parse('2024-03-02T12:00:00Z') / 1000;
+const hours = (count: number) => count * 3600;
+
+const event = (dateHappened: number, overrides: Partial<EventPayload> = {}): EventPayload => ({
+  title: 'ConsoleLogin',
+  text: 'alice logged in',
+  date_happened: dateHappened,
+  tags: ['source:cloudtrail'],
+  alert_type: 'info',
+  priority: 'normal',
+  source_type_name: 'amazon web services',
+  ...overrides,
+});
+
+const log: LogEntry = {
+  message: '{"eventTime":"x"}',
+  ddsource: 'cloudtrail',
+  service: 'cloudtrail',
+  ddtags: 'env:prod',
+};
+
+describe('applyLateEventPolicy', () => {
+  it('leaves a recent event alone', () => {
+    const recent = event(now - hours(2));
+    expect(applyLateEventPolicy(recent, now, 'send-now')).toEqual({
+      action: 'send',
+      payload: recent,
+      late: false,
+    });
+  });
+
+  it('dates a late event now, with its real time in the text and a tag', () => {
+    const decision = applyLateEventPolicy(event(now - hours(30)), now, 'send-now');
+    expect(decision.action).toBe('send');
+    if (decision.action !== 'send') return;
+    expect(decision.late).toBe(true);
+    expect(decision.payload.date_happened).toBe(now);
+    expect(decision.payload.text).toContain('alice logged in');
+    expect(decision.payload.text).toContain('Originally happened at 2024-03-01T06:00:00Z');
+    expect(decision.payload.tags).toEqual([
+      'source:cloudtrail',
+      LATE_TAG,
+      'original_event_time:2024-03-01t06:00:00z',
+    ]);
+  });
+
+  it('treats an event as late an hour before the 18 h limit, so retries cannot push it over', () => {
+    expect(applyLateEventPolicy(event(now - hours(17) - 60), now, 'send-now')).toMatchObject({ late: true });
+    expect(applyLateEventPolicy(event(now - hours(17) + 60), now, 'send-now')).toMatchObject({ late: false });
+  });
+
+  it('keeps a late event within the text and tag limits', () => {
+    const full = event(now - hours(20), {
+      text: 'x'.repeat(eventLimits.textChars),
+      tags: Array.from({ length: eventLimits.tagsPerEvent }, (_, index) => `tag:${index}`),
+    });
+    const decision = applyLateEventPolicy(full, now, 'send-now');
+    if (decision.action !== 'send') throw new Error('expected send');
+    expect(decision.payload.text.length).toBeLessThanOrEqual(eventLimits.textChars);
+    expect(decision.payload.text).toContain('Originally happened at');
+    expect(decision.payload.tags).toHaveLength(eventLimits.tagsPerEvent);
+    expect(decision.payload.tags).toContain(LATE_TAG);
+  });
+
+  it('dead-letters a late event under the dead-letter policy, saying how old it is', () => {
+    expect(applyLateEventPolicy(event(now - hours(24)), now, 'dead-letter')).toEqual({
+      action: 'dead-letter',
+      reasonClass: 'too-old',
+      reasonMessage: expect.stringContaining('24.0 h ago'),
+    });
+  });
+});
+
+describe('applyLateLogPolicy', () => {
+  it('leaves a recent log alone', () => {
+    expect(applyLateLogPolicy(log, now - 60, now, 'send-now')).toEqual({
+      action: 'send',
+      payload: log,
+      late: false,
+    });
+  });
+
+  it('gives a late log a current timestamp and tags, keeping its message', () => {
+    const decision = applyLateLogPolicy(log, now - hours(48), now, 'send-now');
+    expect(decision).toEqual({
+      action: 'send',
+      late: true,
+      payload: {
+        ...log,
+        timestamp: now * 1000,
+        ddtags: `env:prod,${LATE_TAG},original_event_time:2024-02-29t12:00:00z`,
+      },
+    });
+  });
+
+  it('tags a late log that had no tags without a leading comma', () => {
+    const decision = applyLateLogPolicy({ ...log, ddtags: '' }, now - hours(48), now, 'send-now');
+    if (decision.action !== 'send') throw new Error('expected send');
+    expect(decision.payload.ddtags.startsWith(LATE_TAG)).toBe(true);
+  });
+
+  it('dead-letters a late log under the dead-letter policy', () => {
+    expect(applyLateLogPolicy(log, now - hours(48), now, 'dead-letter')).toMatchObject({
+      action: 'dead-letter',
+      reasonClass: 'too-old',
+    });
+  });
+});

@@ -1,0 +1,76 @@
+import { eventLimits, logLimits } from './limits.js';
+import type { EventPayload, LogEntry } from './payloads.js';
+
+/**
+ * What to do with an item Datadog would refuse as older than 18 hours (after an outage or a backfill):
+ * `send-now` delivers it dated now, with its real time in the text (or message) and a tag;
+ * `dead-letter` keeps it in the dead-letter topic for a replay elsewhere. Either way it is never lost.
+ */
+export type LateItemPolicy = 'send-now' | 'dead-letter';
+
+export const lateItemPolicies: readonly LateItemPolicy[] = ['send-now', 'dead-letter'];
+
+/**
+ * Items are treated as late an hour before Datadog's limit, so that retries during an incident do not push
+ * an item over the edge between the decision and Datadog's check.
+ */
+export const lateMarginSeconds = 60 * 60;
+
+export const LATE_TAG = 'trailstream_late:true';
+const ORIGINAL_TIME_TAG = 'original_event_time';
+
+export type LateDecision<T> =
+  | { action: 'send'; payload: T; late: boolean }
+  | { action: 'dead-letter'; reasonClass: 'too-old'; reasonMessage: string };
+
+function isLate(happenedAtSeconds: number, nowSeconds: number, maxAgeSeconds: number): boolean {
+  return nowSeconds - happenedAtSeconds > maxAgeSeconds - lateMarginSeconds;
+}
+
+function tooOld(happenedAtSeconds: number, nowSeconds: number): LateDecision<never> {
+  const hours = ((nowSeconds - happenedAtSeconds) / 3600).toFixed(1);
+  return {
+    action: 'dead-letter',
+    reasonClass: 'too-old',
+    reasonMessage: `happened ${hours} h ago, Datadog refuses items older than 18 h (late item policy: dead-letter)`,
+  };
+}
+
+const isoSeconds = (epochSeconds: number) =>
+  new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+
+export function applyLateEventPolicy(
+  event: EventPayload,
+  nowSeconds: number,
+  policy: LateItemPolicy,
+): LateDecision<EventPayload> {
+  if (!isLate(event.date_happened, nowSeconds, eventLimits.maxAgeSeconds)) {
+    return { action: 'send', payload: event, late: false };
+  }
+  if (policy === 'dead-letter') return tooOld(event.date_happened, nowSeconds);
+  const original = isoSeconds(event.date_happened);
+  const note = `\n\nOriginally happened at ${original}; delivered late, dated at delivery time.`;
+  const text = event.text.slice(0, eventLimits.textChars - note.length) + note;
+  const addedTags = [LATE_TAG, `${ORIGINAL_TIME_TAG}:${original.toLowerCase()}`];
+  const tags = [...event.tags.slice(0, eventLimits.tagsPerEvent - addedTags.length), ...addedTags];
+  return { action: 'send', payload: { ...event, date_happened: nowSeconds, text, tags }, late: true };
+}
+
+/**
+ * A log's date comes from its record (`eventTime` in the message); a `timestamp` attribute takes precedence
+ * in Datadog's date remapping, so a late log is dated now while its message keeps the real time.
+ */
+export function applyLateLogPolicy(
+  entry: LogEntry,
+  eventTimeSeconds: number,
+  nowSeconds: number,
+  policy: LateItemPolicy,
+): LateDecision<LogEntry> {
+  if (!isLate(eventTimeSeconds, nowSeconds, logLimits.maxAgeSeconds)) {
+    return { action: 'send', payload: entry, late: false };
+  }
+  if (policy === 'dead-letter') return tooOld(eventTimeSeconds, nowSeconds);
+  const addedTags = `${LATE_TAG},${ORIGINAL_TIME_TAG}:${isoSeconds(eventTimeSeconds).toLowerCase()}`;
+  const ddtags = entry.ddtags.length === 0 ? addedTags : `${entry.ddtags},${addedTags}`;
+  return { action: 'send', payload: { ...entry, ddtags, timestamp: nowSeconds * 1000 }, late: true };
+}

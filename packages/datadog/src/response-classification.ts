@@ -1,0 +1,103 @@
+/** What one HTTP attempt against Datadog means for the item(s) it carried. */
+export type AttemptOutcome =
+  | { kind: 'accepted' }
+  /** Try the same request again later; `retryAfterMs` is what Datadog asked for, if it did. */
+  | { kind: 'retry'; reason: string; retryAfterMs: number | null }
+  /** 413: the batch is too large as sent; smaller batches may pass. */
+  | { kind: 'too-large'; reason: string }
+  /** 400 and other 4xx: this payload will never be accepted as it is. */
+  | { kind: 'rejected'; status: number; reason: string }
+  /** 401/403: the API key is wrong; nothing will pass until it is fixed. */
+  | { kind: 'key-rejected'; status: number };
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+const REASON_CHARS = 300;
+
+function headerValue(headers: ResponseHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The delay Datadog asks for: `Retry-After` (seconds or an HTTP date) or, on a rate limit,
+ * `X-RateLimit-Reset` (seconds until the current period ends). Null when neither is usable.
+ */
+export function requestedRetryDelayMs(headers: ResponseHeaders, nowMs: number): number | null {
+  const retryAfter = headerValue(headers, 'retry-after')?.trim();
+  if (retryAfter) {
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
+  }
+  const reset = headerValue(headers, 'x-ratelimit-reset')?.trim();
+  if (reset && /^\d+(\.\d+)?$/.test(reset)) return Math.round(Number(reset) * 1000);
+  return null;
+}
+
+/** A short, single-line reason from Datadog's error body, for logs and dead letters. */
+export function describeResponse(status: number, body: string): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  const detail = flat.length > REASON_CHARS ? `${flat.slice(0, REASON_CHARS)}…` : flat;
+  return detail.length === 0 ? `HTTP ${status}` : `HTTP ${status}: ${detail}`;
+}
+
+export function classifyResponse(
+  status: number,
+  headers: ResponseHeaders,
+  body: string,
+  nowMs: number,
+): AttemptOutcome {
+  if (status >= 200 && status < 300) return { kind: 'accepted' };
+  if (status === 401 || status === 403) return { kind: 'key-rejected', status };
+  if (status === 408 || status === 429 || status >= 500) {
+    return {
+      kind: 'retry',
+      reason: describeResponse(status, body),
+      retryAfterMs: requestedRetryDelayMs(headers, nowMs),
+    };
+  }
+  if (status === 413) return { kind: 'too-large', reason: describeResponse(status, body) };
+  return { kind: 'rejected', status, reason: describeResponse(status, body) };
+}
+
+/** Error codes of a request that never got a usable answer: worth another attempt. */
+const transientErrorCodes = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  if (typeof code === 'string') return code;
+  return errorCode(cause);
+}
+
+/**
+ * A transport error: timeouts and connection failures are retried; anything else is a bug or a
+ * misconfiguration and is rethrown by the caller. ENOTFOUND is retried because DNS fails transiently too.
+ */
+export function classifyTransportError(error: unknown): AttemptOutcome | null {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError') return { kind: 'retry', reason: 'request timed out', retryAfterMs: null };
+  const code = errorCode(error);
+  if (code !== undefined && transientErrorCodes.has(code)) {
+    return { kind: 'retry', reason: `connection failed (${code})`, retryAfterMs: null };
+  }
+  return null;
+}
