@@ -17,3 +17,10 @@ export {
   serviceEnvironment,
   startServiceProcess,
 } from './processes.js';
+export {
+  cloudTrailKey,
+  recordTemplates,
+  type SyntheticTrailOptions,
+  syntheticTrail,
+  type TrailObject,
+} from './synthetic-trail.js';

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { cloudTrailLogFiles, fixturePath } from './fixtures.js';
+
+type JsonRecord = Record<string, unknown>;
+
+/** A CloudTrail log object as CloudTrail would write it to S3. */
+export interface TrailObject {
+  key: string;
+  /** gzip of `{"Records":[...]}` */
+  body: Buffer;
+  eventIDs: string[];
+}
+
+export interface SyntheticTrailOptions {
+  files: number;
+  recordsPerFile: number;
+  accounts?: string[];
+  regions?: string[];
+  /** Delivery time of the first file; later files follow five minutes apart per account and region. */
+  start?: Date;
+  prefix?: string;
+  /** Makes the eventIDs (and so the whole trail) of one run differ from another's. */
+  seed?: string;
+}
+
+let templates: string[] | undefined;
+
+/**
+ * Real records of many services and identity types (the invictus-ir trail, Panther's rule tests,
+ * Stratus Red Team detonations), kept as JSON text so each copy is independent.
+ */
+export function recordTemplates(): string[] {
+  if (templates) return templates;
+  const fromLogFiles = cloudTrailLogFiles().flatMap(
+    (file) => (JSON.parse(readFileSync(file, 'utf8')) as { Records: JsonRecord[] }).Records,
+  );
+  const panther = (
+    JSON.parse(
+      readFileSync(
+        fixturePath('cloudtrail/panther-analysis/panther_rule_tests_cloudtrail_records.json'),
+        'utf8',
+      ),
+    ) as { Records: JsonRecord[] }
+  ).Records;
+  templates = [...fromLogFiles, ...panther]
+    .filter((r) => typeof r.eventName === 'string' && typeof r.eventSource === 'string')
+    .map((r) => JSON.stringify(r));
+  return templates;
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz` */
+export function cloudTrailKey(
+  account: string,
+  region: string,
+  delivered: Date,
+  unique: string,
+  prefix = '',
+): string {
+  const y = delivered.getUTCFullYear();
+  const m = pad(delivered.getUTCMonth() + 1);
+  const d = pad(delivered.getUTCDate());
+  const stamp = `${y}${m}${d}T${pad(delivered.getUTCHours())}${pad(delivered.getUTCMinutes())}Z`;
+  return `${prefix}AWSLogs/${account}/CloudTrail/${region}/${y}/${m}/${d}/${account}_CloudTrail_${region}_${stamp}_${unique}.json.gz`;
+}
+
+function eventIdFor(seed: string, file: number, index: number): string {
+  const h = createHash('sha1').update(`${seed}/${file}/${index}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A realistic trail built from real records: each file holds `recordsPerFile` records copied from the
+ * templates in turn, with fresh eventIDs, the file's account and region, and event times in the five
+ * minutes before delivery.
+ */
+export function* syntheticTrail(options: SyntheticTrailOptions): Generator<TrailObject> {
+  const all = recordTemplates();
+  const accounts = options.accounts ?? ['111122223333', '444455556666'];
+  const regions = options.regions ?? ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+  const start = options.start ?? new Date(Date.now() - 60 * 60 * 1000);
+  const seed = options.seed ?? 'trail';
+  let cursor = 0;
+  for (let file = 0; file < options.files; file++) {
+    const account = accounts[file % accounts.length]!;
+    const region = regions[Math.floor(file / accounts.length) % regions.length]!;
+    const slot = Math.floor(file / (accounts.length * regions.length));
+    const delivered = new Date(start.getTime() + slot * 5 * 60 * 1000);
+    const eventIDs: string[] = [];
+    const records: JsonRecord[] = [];
+    for (let i = 0; i < options.recordsPerFile; i++) {
+      const record = JSON.parse(all[cursor++ % all.length]!) as JsonRecord;
+      const eventID = eventIdFor(seed, file, i);
+      const eventTime = new Date(
+        delivered.getTime() - 5 * 60 * 1000 + (i * 300_000) / options.recordsPerFile,
+      );
+      record.eventID = eventID;
+      record.eventTime = eventTime.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      record.awsRegion = region;
+      record.recipientAccountId = account;
+      eventIDs.push(eventID);
+      records.push(record);
+    }
+    const unique = createHash('sha1').update(`${seed}/${file}`).digest('hex').slice(0, 16);
+    yield {
+      key: cloudTrailKey(account, region, delivered, unique, options.prefix),
+      body: gzipSync(JSON.stringify({ Records: records })),
+      eventIDs,
+    };
+  }
+}
