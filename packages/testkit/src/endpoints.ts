@@ -4,6 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    endpoints: TestEndpoints;
+  }
+}
+
 /** Where the real servers a test talks to are. */
 export interface TestEndpoints {
   kafkaBrokers: string[];

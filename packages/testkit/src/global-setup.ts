@@ -1,11 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { provisionEndpoints, type TestEndpoints } from './endpoints.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    endpoints: TestEndpoints;
-  }
-}
+import { provisionEndpoints } from './endpoints.js';
 
 /** Vitest global setup for the integration project: real servers up before any test, released after. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -1,0 +1,2 @@
+export { CliError } from './cli-error.js';
+export { readDeadLetters, type StoredDeadLetter } from './dead-letters.js';
