@@ -1,16 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { readFixture } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { CloudTrailObjectError } from './object-errors.js';
 import { readObjectRecords } from './read-object-records.js';
 
-const openregister = new URL(
-  '../../../testkit/fixtures/cloudtrail/openregister-sumologic-cloudtrail-fixtures/',
-  import.meta.url,
-);
-const gzipObject = readFileSync(new URL('cloudtrail-logs-compressed.gz', openregister));
-const plainObject = readFileSync(new URL('cloudtrail-logs-uncompressed.log', openregister));
-const expectedLines = readFileSync(new URL('cloudtrail-logs-expected.log', openregister), 'utf8')
+const openregister = (name: string) =>
+  readFixture('cloudtrail/openregister-sumologic-cloudtrail-fixtures', name);
+const gzipObject = openregister('cloudtrail-logs-compressed.gz');
+const plainObject = openregister('cloudtrail-logs-uncompressed.log');
+const expectedLines = openregister('cloudtrail-logs-expected.log')
+  .toString()
   .split('\n')
   .filter((line) => line !== '');
 

@@ -3,8 +3,8 @@ import { type BodyLimits, DEFAULT_MAX_INFLATED_BYTES, decodeObjectBody } from '.
 import { CloudTrailObjectError } from './object-errors.js';
 import { RecordsScanner, type ScannerLimits } from './records-scanner.js';
 
-/** CloudTrail caps an event at 256 KB; four times that leaves room and still bounds memory. */
-export const DEFAULT_MAX_RECORD_BYTES = 1024 ** 2;
+/** CloudTrail caps an event at 256 KB; twice that leaves room and stays under Kafka's default 1 MB message. */
+export const DEFAULT_MAX_RECORD_BYTES = 512 * 1024;
 
 export type ObjectLimits = BodyLimits & ScannerLimits;
 

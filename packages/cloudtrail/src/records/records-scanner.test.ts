@@ -1,14 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { cloudTrailLogFiles, readFixture } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { CloudTrailObjectError } from './object-errors.js';
 import { RecordsScanner } from './records-scanner.js';
 
-const fixtures = new URL('../../../testkit/fixtures/cloudtrail/', import.meta.url);
-const invictusDir = new URL('invictus-ir-aws_dataset/CloudTrail/', fixtures);
-const invictusFiles = readdirSync(invictusDir).sort();
-const readInvictus = (name: string) => readFileSync(new URL(name, invictusDir));
+const invictusFiles = cloudTrailLogFiles();
 const otelFile = (name: string) =>
-  readFileSync(new URL(`otel-collector-contrib-awslogsencoding/cloudtraillog-testdata/${name}`, fixtures));
+  readFixture('cloudtrail/otel-collector-contrib-awslogsencoding/cloudtraillog-testdata', name);
 
 const limits = { maxRecordBytes: 1024 ** 2 };
 
@@ -35,25 +34,28 @@ function reasonOf(run: () => unknown): string {
 }
 
 describe('RecordsScanner on real CloudTrail log files', () => {
-  it.each(invictusFiles)('%s: every record, byte for byte, in order', (name) => {
-    const file = readInvictus(name);
-    const records = scan(file);
-    const expected = JSON.parse(file.toString()).Records as unknown[];
-    expect(records).toHaveLength(expected.length);
-    // Each record is a verbatim slice of the file, and only separators lie between them.
-    const text = file.toString();
-    let at = text.indexOf('[') + 1;
-    for (const record of records) {
-      const start = text.indexOf(record, at);
-      expect(text.slice(at, start)).toMatch(/^\s*,?\s*$/);
-      at = start + record.length;
-    }
-    expect(text.slice(at)).toMatch(/^\s*]\s*}\s*$/);
-    expect(records.map((record) => JSON.parse(record))).toEqual(expected);
-  });
+  it.each(invictusFiles.map((path) => [basename(path), path]))(
+    '%s: every record, byte for byte, in order',
+    (_, path) => {
+      const file = readFileSync(path);
+      const records = scan(file);
+      const expected = JSON.parse(file.toString()).Records as unknown[];
+      expect(records).toHaveLength(expected.length);
+      // Each record is a verbatim slice of the file, and only separators lie between them.
+      const text = file.toString();
+      let at = text.indexOf('[') + 1;
+      for (const record of records) {
+        const start = text.indexOf(record, at);
+        expect(text.slice(at, start)).toMatch(/^\s*,?\s*$/);
+        at = start + record.length;
+      }
+      expect(text.slice(at)).toMatch(/^\s*]\s*}\s*$/);
+      expect(records.map((record) => JSON.parse(record))).toEqual(expected);
+    },
+  );
 
   it('gives the same records whatever the chunk boundaries', () => {
-    const file = readInvictus(invictusFiles[0]!);
+    const file = readFileSync(invictusFiles[0]!);
     const whole = scan(file);
     for (const size of [1, 2, 3, 7, 64, 1000, 4093]) expect(scan(file, size)).toEqual(whole);
   });

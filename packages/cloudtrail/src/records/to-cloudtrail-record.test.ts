@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readFixture } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { CloudTrailObjectError } from './object-errors.js';
 import { toCloudTrailRecord } from './to-cloudtrail-record.js';
 
-const fixtures = new URL('../../../testkit/fixtures/cloudtrail/', import.meta.url);
 const otelRecords = (
   JSON.parse(
-    readFileSync(
-      new URL('otel-collector-contrib-awslogsencoding/cloudtraillog-testdata/cloudtrail_log.json', fixtures),
-      'utf8',
-    ),
+    readFixture(
+      'cloudtrail/otel-collector-contrib-awslogsencoding/cloudtraillog-testdata/cloudtrail_log.json',
+    ).toString(),
   ) as { Records: Record<string, unknown>[] }
 ).Records;
 

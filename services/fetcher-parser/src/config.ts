@@ -1,0 +1,33 @@
+import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_BYTES } from '@trailstream/cloudtrail';
+import { type Config, env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
+
+export const fetcherEnv = {
+  ...serviceEnv,
+  ...kafkaEnv,
+  ...topicsEnv,
+  /** Compacted changelog of processed objects, co-partitioned with TOPIC_OBJECTS. */
+  TOPIC_SEEN_OBJECTS: env.string('trailstream.fetcher-parser.seen-objects'),
+  /** Partitions for topics this service creates when they are missing. */
+  TOPIC_PARTITIONS: env.integer(12, { min: 1, max: 10_000 }),
+  CONSUMER_GROUP: env.string('trailstream-fetcher-parser'),
+  TRANSACTIONAL_ID_PREFIX: env.string('trailstream-fetcher-parser'),
+  /** Objects worked on at once: one per input partition, so each partition's commits stay in order. */
+  OBJECTS_IN_FLIGHT: env.integer(4, { min: 1, max: 1_000 }),
+  OBJECTS_PER_TRANSACTION: env.integer(50, { min: 1, max: 1_000 }),
+  /** Must stay under the brokers' transaction.max.timeout.ms (15 minutes by default). */
+  TRANSACTION_TIMEOUT_MS: env.integer(600_000, { min: 10_000, max: 3_600_000 }),
+  DUPLICATE_RETENTION_HOURS: env.integer(7 * 24, { min: 1, max: 24 * 365 }),
+  MAX_INFLATED_BYTES: env.integer(DEFAULT_MAX_INFLATED_BYTES, { min: 1024 }),
+  MAX_RECORD_BYTES: env.integer(DEFAULT_MAX_RECORD_BYTES, { min: 1024, max: 900 * 1024 }),
+  /** Bytes of record messages per produce request. */
+  SEND_BYTES: env.integer(512 * 1024, { min: 1024, max: 16 * 1024 ** 2 }),
+  S3_TRANSIENT_ATTEMPTS: env.integer(5, { min: 1, max: 100 }),
+  S3_UNAVAILABLE_ATTEMPTS: env.integer(3, { min: 1, max: 100 }),
+  /** Socket idle timeout for S3, also while the body streams. */
+  S3_TIMEOUT_MS: env.integer(30_000, { min: 1_000, max: 600_000 }),
+  AWS_REGION: env.string('us-east-1'),
+  AWS_ENDPOINT_URL: env.url(),
+  AWS_ENDPOINT_URL_S3: env.url(),
+};
+
+export type FetcherConfig = Config<typeof fetcherEnv>;

@@ -1,0 +1,194 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  CloudTrailObjectError,
+  type ObjectLimits,
+  readObjectRecords,
+  toCloudTrailRecord,
+} from '@trailstream/cloudtrail';
+import type { FailureReason, Logger, StageMessage, TransactionOutput } from '@trailstream/runtime';
+import {
+  ContractError,
+  cloudTrailRecordContract,
+  type ObjectRef,
+  objectRefContract,
+  objectRefKey,
+} from '@trailstream/schemas';
+import type { Message } from 'kafkajs';
+import { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
+import type { FetcherMetrics } from './metrics.js';
+import { RecordBatch } from './record-batch.js';
+import type { SeenObjects } from './seen-objects.js';
+import { seenObjectMessage } from './seen-objects-changelog.js';
+
+export interface ObjectHandlerOptions {
+  s3ForRegion(region: string): S3Client;
+  seen: SeenObjects;
+  metrics: FetcherMetrics;
+  logger: Logger;
+  recordsTopic: string;
+  seenObjectsTopic: string;
+  limits: ObjectLimits;
+  fetchPolicy: FetchPolicy;
+  /** Bytes of record messages per send to Kafka. */
+  sendBytes: number;
+  now?: () => number;
+}
+
+/** S3 quotes ETags in responses and not in notifications; compare them bare. */
+export function bareEtag(etag: string | null): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+/**
+ * Turns one object reference into its records inside the open transaction: download as a stream,
+ * parse, produce in batches, and note the object in the changelog so a duplicate reference is skipped.
+ */
+export interface ObjectHandler {
+  handle(message: StageMessage, output: TransactionOutput): Promise<void>;
+  /** Drops what was kept about partitions no longer assigned. */
+  retainOnly(partitions: readonly number[]): void;
+}
+
+export function createObjectHandler(options: ObjectHandlerOptions): ObjectHandler {
+  const { seen, metrics, logger } = options;
+  const now = options.now ?? Date.now;
+  // Failures found after records of the object were sent: the transaction is aborted to take those
+  // records back, and the retry dead-letters the reference without reading the object again.
+  const failedAfterSending = new Map<string, FailureReason>();
+
+  async function deadLetter(output: TransactionOutput, reason: FailureReason): Promise<void> {
+    await output.deadLetter(reason);
+    metrics.deadLetters.inc({ reason: reason.reasonClass });
+    metrics.objects.inc({ outcome: 'dead-lettered' });
+  }
+
+  function decodeRef(message: StageMessage): ObjectRef | FailureReason {
+    if (message.value === null) {
+      return { reasonClass: 'bad-object-ref', reasonMessage: 'the message has no value', attempts: 1 };
+    }
+    try {
+      return objectRefContract.decode(message.value, message.headers);
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error;
+      return { reasonClass: 'bad-object-ref', reasonMessage: error.message, attempts: 1 };
+    }
+  }
+
+  async function open(ref: ObjectRef): Promise<OpenedObject | FailureReason> {
+    try {
+      return await openObject(
+        options.s3ForRegion(ref.region),
+        ref,
+        options.fetchPolicy,
+        (failure, attempt, error) =>
+          logger.warn(
+            { bucket: ref.bucket, key: ref.key, attempt, err: error },
+            `GetObject failed (${failure.kind}); retrying`,
+          ),
+      );
+    } catch (error) {
+      if (!(error instanceof ObjectUnavailableError)) throw error;
+      return {
+        reasonClass: error.failure.reasonClass,
+        reasonMessage: error.message,
+        attempts: error.attempts,
+      };
+    }
+  }
+
+  /** Sends every record of the object; returns how many. Record messages are batched by size. */
+  async function sendRecords(
+    ref: ObjectRef,
+    etag: string,
+    body: AsyncIterable<Uint8Array>,
+    output: TransactionOutput,
+    progress: { sent: number },
+  ): Promise<number> {
+    const batch = new RecordBatch(options.sendBytes);
+    let records = 0;
+    const send = async (messages: Message[]) => {
+      await output.send(options.recordsTopic, messages);
+      progress.sent += messages.length;
+    };
+    for await (const { index, json } of readObjectRecords(body, options.limits)) {
+      const record = toCloudTrailRecord(json, { bucket: ref.bucket, key: ref.key, etag, index });
+      const encoded = cloudTrailRecordContract.encode(record);
+      const full = batch.add({ key: record.eventID, ...encoded }, encoded.value.length);
+      if (full) await send(full);
+      records++;
+    }
+    const rest = batch.drain();
+    if (rest.length > 0) await send(rest);
+    return records;
+  }
+
+  function countingBytes(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    return (async function* () {
+      for await (const chunk of body) {
+        metrics.bytesIn.inc(chunk.byteLength);
+        yield chunk;
+      }
+    })();
+  }
+
+  async function handle(message: StageMessage, output: TransactionOutput): Promise<void> {
+    const offset = BigInt(message.offset);
+    const attemptKey = `${message.partition}:${message.offset}`;
+    seen.beginMessage(message.partition, offset);
+
+    const knownFailure = failedAfterSending.get(attemptKey);
+    if (knownFailure) {
+      failedAfterSending.delete(attemptKey);
+      return deadLetter(output, knownFailure);
+    }
+
+    const ref = decodeRef(message);
+    if ('reasonClass' in ref) return deadLetter(output, ref);
+    const objectKey = objectRefKey(ref);
+    if (ref.etag !== null && seen.has(message.partition, objectKey, bareEtag(ref.etag), now())) {
+      metrics.objects.inc({ outcome: 'duplicate' });
+      return;
+    }
+
+    const stopTimer = metrics.objectSeconds.startTimer();
+    const opened = await open(ref);
+    if ('reasonClass' in opened) return deadLetter(output, opened);
+    const etag = bareEtag(ref.etag ?? opened.etag);
+    const progress = { sent: 0 };
+    try {
+      if (ref.etag === null && seen.has(message.partition, objectKey, etag, now())) {
+        metrics.objects.inc({ outcome: 'duplicate' });
+        return;
+      }
+      const records = await sendRecords(ref, etag, countingBytes(opened.body), output, progress);
+      const entry = { objectKey, etag, processedAt: now() };
+      await output.send(options.seenObjectsTopic, [seenObjectMessage(entry, message.partition)]);
+      seen.markPending(message.partition, offset, entry);
+      metrics.objects.inc({ outcome: 'processed' });
+      metrics.recordsOut.inc(records);
+      metrics.throughput.add(records, now());
+      stopTimer();
+    } catch (error) {
+      if (!(error instanceof CloudTrailObjectError)) throw error;
+      const reason = {
+        reasonClass: error.reason,
+        reasonMessage: `${objectKey}: ${error.message}`,
+        attempts: 1,
+      };
+      if (progress.sent === 0) return deadLetter(output, reason);
+      failedAfterSending.set(attemptKey, reason);
+      throw error;
+    } finally {
+      opened.body.destroy();
+    }
+  }
+
+  function retainOnly(partitions: readonly number[]): void {
+    const kept = new Set(partitions);
+    for (const attemptKey of failedAfterSending.keys()) {
+      if (!kept.has(Number(attemptKey.split(':')[0]))) failedAfterSending.delete(attemptKey);
+    }
+  }
+
+  return { handle, retainOnly };
+}
