@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFixture } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   type CloudTrailStream,
@@ -14,8 +13,8 @@ import {
   utcDaysBetween,
 } from './key-layout.js';
 
-const fixtures = process.env.TRAILSTREAM_FIXTURES ?? '/work/shared/fixtures';
-const realKeys = readFileSync(join(fixtures, 'keys/cloudtrail_s3_keys_seen.tsv'), 'utf8')
+const realKeys = readFixture('keys/cloudtrail_s3_keys_seen.tsv')
+  .toString('utf8')
   .trim()
   .split('\n')
   .slice(1)

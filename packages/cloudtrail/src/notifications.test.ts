@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFixture as readFixtureBytes } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { decodeS3EventKey, parseNotification } from './notifications.js';
 
-const fixtures = process.env.TRAILSTREAM_FIXTURES ?? '/work/shared/fixtures';
-const readFixture = (path: string) => readFileSync(join(fixtures, path), 'utf8');
+const readFixture = (path: string) => readFixtureBytes(path).toString('utf8');
 
 /** The fixtures are Lambda SQS events; the SQS message body is what discovery receives. */
 function sqsBodyOfLambdaEvent(path: string): string {

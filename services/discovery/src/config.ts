@@ -1,0 +1,86 @@
+import type { UtcDay } from '@trailstream/cloudtrail';
+import { type Config, ConfigError, env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
+import type { KeyFilterRules } from './key-filter.js';
+import { type PollSource, parsePollSource } from './poll-sources.js';
+import type { WindowSettings } from './poll-window.js';
+
+export const discoveryEnv = {
+  ...serviceEnv,
+  ...kafkaEnv,
+  TOPIC_OBJECTS: topicsEnv.TOPIC_OBJECTS,
+  TOPIC_DLQ: topicsEnv.TOPIC_DLQ,
+  /** The region of the queues and buckets; also the region of references whose notification names none. */
+  AWS_REGION: env.string('us-east-1'),
+  /** Path-style S3 URLs, for S3-compatible endpoints and emulators. */
+  S3_FORCE_PATH_STYLE: env.boolean(false),
+  SQS_QUEUE_URLS: env.list(),
+  SQS_RECEIVERS_PER_QUEUE: env.integer(2, { min: 1, max: 50 }),
+  SQS_WAIT_TIME_SECONDS: env.integer(20, { min: 0, max: 20 }),
+  SQS_VISIBILITY_TIMEOUT_SECONDS: env.integer(60, { min: 3, max: 43_200 }),
+  /** `bucket` or `bucket/prefix/AWSLogs/` or `bucket/AWSLogs/<o-id>/`, comma-separated. */
+  POLL_SOURCES: env.list(),
+  POLL_START_DATE: env.optionalString(),
+  POLL_INTERVAL_SECONDS: env.integer(60, { min: 1 }),
+  POLL_LATENESS_MINUTES: env.integer(30, { min: 1, max: 24 * 60 }),
+  POLL_CHECKPOINT_TOPIC: env.string('trailstream.discovery-checkpoints'),
+  POLL_CHECKPOINT_PARTITIONS: env.integer(12, { min: 1, max: 1000 }),
+  POLL_GROUP_ID: env.string('trailstream-discovery-poll'),
+  POLL_SESSION_TIMEOUT_MS: env.integer(30_000, { min: 6_000, max: 300_000 }),
+  INCLUDE_INSIGHTS: env.boolean(false),
+  ACCOUNTS_ALLOW: env.list(),
+  ACCOUNTS_DENY: env.list(),
+  REGIONS_ALLOW: env.list(),
+  REGIONS_DENY: env.list(),
+};
+
+export type DiscoveryEnv = Config<typeof discoveryEnv>;
+
+export interface DiscoverySettings {
+  rules: KeyFilterRules;
+  pollSources: PollSource[];
+  window: WindowSettings;
+}
+
+/** The settings that need more than one variable, or more than a type, to check. */
+export function resolveDiscoverySettings(config: DiscoveryEnv): DiscoverySettings {
+  const problems: string[] = [];
+  if (config.SQS_QUEUE_URLS.length === 0 && config.POLL_SOURCES.length === 0) {
+    problems.push('set SQS_QUEUE_URLS, POLL_SOURCES, or both: there is nothing to discover from');
+  }
+  const pollSources: PollSource[] = [];
+  for (const text of config.POLL_SOURCES) {
+    const source = parsePollSource(text);
+    if (typeof source === 'string') problems.push(`POLL_SOURCES entry "${text}" is invalid: ${source}`);
+    else pollSources.push(source);
+  }
+  let startAt: number | null = null;
+  if (config.POLL_START_DATE !== undefined) {
+    const day = parseUtcDay(config.POLL_START_DATE);
+    if (day) startAt = Date.UTC(day.year, day.month - 1, day.day);
+    else
+      problems.push(
+        `POLL_START_DATE=${JSON.stringify(config.POLL_START_DATE)} is invalid: expected YYYY-MM-DD`,
+      );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    rules: {
+      includeInsights: config.INCLUDE_INSIGHTS,
+      accountsAllow: new Set(config.ACCOUNTS_ALLOW),
+      accountsDeny: new Set(config.ACCOUNTS_DENY),
+      regionsAllow: new Set(config.REGIONS_ALLOW),
+      regionsDeny: new Set(config.REGIONS_DENY),
+    },
+    pollSources,
+    window: { latenessMs: config.POLL_LATENESS_MINUTES * 60_000, startAt },
+  };
+}
+
+/** `YYYY-MM-DD` → a UTC day, or null when it is not a real date. */
+export function parseUtcDay(text: string): UtcDay | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? { year, month, day } : null;
+}

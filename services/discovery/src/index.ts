@@ -1,0 +1,19 @@
+export {
+  type DiscoveryEnv,
+  type DiscoverySettings,
+  discoveryEnv,
+  parseUtcDay,
+  resolveDiscoverySettings,
+} from './config.js';
+export {
+  type AwsClients,
+  createAwsClients,
+  type DiscoveryHooks,
+  type RunningDiscovery,
+  startDiscovery,
+} from './discovery-service.js';
+export { decideKey, type KeyDecision, type KeyFilterRules, type SkipReason } from './key-filter.js';
+export { type PollSource, parsePollSource } from './poll-sources.js';
+export { foldListing, planListing, type StreamCheckpoint, type WindowSettings } from './poll-window.js';
+export { type ReplayRequest, type ReplaySummary, replayRange, type SendReferences } from './replay.js';
+export { planSqsMessage, type SqsMessagePlan } from './sqs-message-plan.js';

@@ -1,0 +1,109 @@
+import {
+  type CloudTrailStream,
+  dayPrefix,
+  startAfterKey,
+  utcDayOf,
+  utcDaysBetween,
+} from '@trailstream/cloudtrail';
+import { decideKey, type KeyFilterRules, type SkipReason } from './key-filter.js';
+import type { ListedObject } from './object-refs.js';
+
+/**
+ * Where a stream's listing stands. CloudTrail names files by delivery time but delivers them up to
+ * the lateness window out of order, so every cycle re-lists the last window and remembers what it
+ * already emitted there: state stays bounded by the window, not by the bucket.
+ */
+export interface StreamCheckpoint {
+  /** The time (epoch ms) of the last completed listing: files named before `listedUntil - lateness` were all seen. */
+  listedUntil: number;
+  /** The newest delivery time seen in a file name (epoch ms), for the freshness metric. */
+  newestDelivery: number | null;
+  /** File names emitted whose delivery time is still inside the window. */
+  recent: string[];
+}
+
+/** One ListObjectsV2 walk: a day folder, from a key on. */
+export interface ListRequest {
+  prefix: string;
+  startAfter: string | undefined;
+}
+
+export interface WindowSettings {
+  latenessMs: number;
+  /** Where a stream without a checkpoint starts (epoch ms); null starts one window before now. */
+  startAt: number | null;
+}
+
+const MINUTE = 60_000;
+const floorToMinute = (epochMs: number) => Math.floor(epochMs / MINUTE) * MINUTE;
+
+/** The earliest delivery time a cycle starting from this checkpoint lists. Minute precision, like the names. */
+export function windowStart(
+  checkpoint: StreamCheckpoint | null,
+  now: number,
+  settings: WindowSettings,
+): number {
+  if (checkpoint) return floorToMinute(checkpoint.listedUntil - settings.latenessMs);
+  return floorToMinute(settings.startAt ?? now - settings.latenessMs);
+}
+
+/**
+ * The day folders to list, each only from the window's start on: the number of List calls grows with
+ * the days the window spans (one, or two around midnight), never with the objects in the bucket.
+ */
+export function planListing(
+  stream: CloudTrailStream,
+  checkpoint: StreamCheckpoint | null,
+  now: number,
+  settings: WindowSettings,
+): ListRequest[] {
+  const from = windowStart(checkpoint, now, settings);
+  const days = utcDaysBetween(utcDayOf(from), utcDayOf(Math.max(from, now)));
+  return days.map((day, index) => ({
+    prefix: dayPrefix(stream, day),
+    startAfter: index === 0 ? startAfterKey(stream, from) : undefined,
+  }));
+}
+
+export interface ListingOutcome {
+  emit: ListedObject[];
+  skipped: SkipReason[];
+  /** Written only after Kafka acknowledged every emitted reference. */
+  next: StreamCheckpoint;
+}
+
+/** Decides which listed files are new, and the checkpoint that holds once they are produced. */
+export function foldListing(
+  checkpoint: StreamCheckpoint | null,
+  listed: readonly ListedObject[],
+  now: number,
+  rules: KeyFilterRules,
+  settings: WindowSettings,
+): ListingOutcome {
+  const seen = new Set(checkpoint?.recent ?? []);
+  const emit: ListedObject[] = [];
+  const skipped: SkipReason[] = [];
+  // Files emitted earlier but no longer listed were deleted from the bucket: forgetting them is safe.
+  const kept = new Map<string, number>();
+  let newestDelivery = checkpoint?.newestDelivery ?? null;
+  const listedUntil = Math.max(now, checkpoint?.listedUntil ?? now);
+  const nextStart = windowStart({ listedUntil, newestDelivery, recent: [] }, now, settings);
+
+  for (const object of listed) {
+    const decision = decideKey(object.key, rules);
+    if (!decision.accepted) {
+      skipped.push(decision.reason);
+      continue;
+    }
+    const { fileName, deliveredAt } = decision.key;
+    if (deliveredAt === null) {
+      skipped.push('no-delivery-time');
+      continue;
+    }
+    newestDelivery = Math.max(newestDelivery ?? deliveredAt, deliveredAt);
+    if (!seen.has(fileName)) emit.push(object);
+    kept.set(fileName, deliveredAt);
+  }
+  const recent = [...kept].filter(([, deliveredAt]) => deliveredAt >= nextStart).map(([name]) => name);
+  return { emit, skipped, next: { listedUntil, newestDelivery, recent } };
+}

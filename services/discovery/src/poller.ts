@@ -1,0 +1,121 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { CloudTrailStream } from '@trailstream/cloudtrail';
+import { type Logger, sleep } from '@trailstream/runtime';
+import type { KafkaGate } from './kafka-gate.js';
+import type { KeyFilterRules } from './key-filter.js';
+import type { DiscoveryMetrics } from './metrics.js';
+import { objectRefFromListing, objectRefMessage } from './object-refs.js';
+import type { PollSource } from './poll-sources.js';
+import { foldListing, planListing, type WindowSettings } from './poll-window.js';
+import { listFolderObjects } from './s3-listing.js';
+import { discoverStreams } from './stream-discovery.js';
+import type { StreamOwnership } from './stream-ownership.js';
+import { streamKey } from './stream-shards.js';
+
+export interface PollerOptions {
+  s3: S3Client;
+  /** The region of the polled buckets, written into references. */
+  region: string;
+  sources: PollSource[];
+  rules: KeyFilterRules;
+  window: WindowSettings;
+  intervalMs: number;
+  objectsTopic: string;
+  gate: KafkaGate;
+  ownership: StreamOwnership;
+  metrics: DiscoveryMetrics;
+  logger: Logger;
+  /** Called around each List call of a stream's window, for tests that prove two replicas never overlap. */
+  onStreamListing?: (event: { streamKey: string; phase: 'start' | 'end' }) => void;
+}
+
+/** Lost ownership between two List pages: the stream is left to its new owner. */
+class OwnershipLost extends Error {
+  override readonly name = 'OwnershipLost';
+}
+
+/** Polls until the signal aborts, one cycle every interval. A failed stream is retried next cycle. */
+export async function runPoller(options: PollerOptions, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    const started = Date.now();
+    await options.gate.waitUntilReachable(signal);
+    if (signal.aborted) break;
+    await pollCycle(options, signal);
+    await sleep(Math.max(0, options.intervalMs - (Date.now() - started)), signal);
+  }
+}
+
+/** One cycle over every source: find streams, then list the window of each stream this replica owns. */
+export async function pollCycle(options: PollerOptions, signal: AbortSignal): Promise<void> {
+  const { metrics, logger } = options;
+  let listCalls = 0;
+  let owned = 0;
+  const countCall = (purpose: string) => () => {
+    listCalls += 1;
+    metrics.listCalls.inc({ purpose });
+  };
+  for (const source of options.sources) {
+    let streams: CloudTrailStream[];
+    try {
+      streams = await discoverStreams(options.s3, source, options.rules, countCall('stream-discovery'));
+    } catch (error) {
+      logger.warn(
+        { err: error, bucket: source.bucket },
+        'could not list the streams of a source; retrying next cycle',
+      );
+      continue;
+    }
+    for (const stream of streams) {
+      if (signal.aborted) return;
+      const key = streamKey(source.bucket, stream);
+      if (!options.ownership.owns(key)) continue;
+      owned += 1;
+      try {
+        await pollStream(options, source, stream, key, countCall('window'));
+      } catch (error) {
+        if (error instanceof OwnershipLost) continue;
+        logger.warn(
+          { err: error, stream: key },
+          'polling a stream failed; its checkpoint stays, retrying next cycle',
+        );
+      }
+    }
+  }
+  metrics.listCallsLastCycle.set(listCalls);
+  metrics.ownedStreams.set(owned);
+}
+
+async function pollStream(
+  options: PollerOptions,
+  source: PollSource,
+  stream: CloudTrailStream,
+  key: string,
+  onListCall: () => void,
+): Promise<void> {
+  const { ownership, metrics } = options;
+  const checkpoint = ownership.checkpoint(key);
+  const now = Date.now();
+  const listed = [];
+  const stillOwned = () => {
+    if (!ownership.owns(key)) throw new OwnershipLost(key);
+  };
+  for (const request of planListing(stream, checkpoint, now, options.window)) {
+    options.onStreamListing?.({ streamKey: key, phase: 'start' });
+    try {
+      listed.push(...(await listFolderObjects(options.s3, source.bucket, request, onListCall, stillOwned)));
+    } finally {
+      options.onStreamListing?.({ streamKey: key, phase: 'end' });
+    }
+  }
+  const outcome = foldListing(checkpoint, listed, now, options.rules, options.window);
+  const refs = outcome.emit.map((object) =>
+    objectRefFromListing(source.bucket, options.region, object, 'poll', now),
+  );
+  await options.gate.send(options.objectsTopic, refs.map(objectRefMessage));
+  metrics.references.inc({ mode: 'poll' }, refs.length);
+  for (const reason of outcome.skipped) metrics.skippedKeys.inc({ mode: 'poll', reason });
+  if (outcome.next.newestDelivery !== null)
+    metrics.noteNewestFile(source.bucket, outcome.next.newestDelivery);
+  // A replica that lost the stream leaves the checkpoint to the new owner; the worst case is a duplicate.
+  if (ownership.owns(key)) await ownership.save(key, outcome.next);
+}

@@ -1,0 +1,70 @@
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { ListedObject } from './object-refs.js';
+import type { ListRequest } from './poll-window.js';
+
+/** Called once per ListObjectsV2 request, so every caller's List calls are counted. */
+export type OnListCall = () => void;
+
+/** The child folders of a prefix: one `/`-delimited level, every page. */
+export async function listChildFolders(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  onListCall: OnListCall,
+): Promise<string[]> {
+  const folders: string[] = [];
+  let continuationToken: string | undefined;
+  do {
+    onListCall();
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        Delimiter: '/',
+        ContinuationToken: continuationToken,
+      }),
+    );
+    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
+    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (continuationToken);
+  return folders;
+}
+
+/**
+ * The objects directly in a folder, from `startAfter` on. `beforeEachCall` runs before every page, so
+ * a caller that loses the right to list (a rebalance) stops between pages.
+ */
+export async function listFolderObjects(
+  s3: S3Client,
+  bucket: string,
+  request: ListRequest,
+  onListCall: OnListCall,
+  beforeEachCall: () => void = () => {},
+): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
+  let continuationToken: string | undefined;
+  do {
+    beforeEachCall();
+    onListCall();
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: request.prefix,
+        Delimiter: '/',
+        StartAfter: continuationToken ? undefined : request.startAfter,
+        ContinuationToken: continuationToken,
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      if (!object.Key) continue;
+      objects.push({ key: object.Key, size: object.Size ?? null, etag: unquoteEtag(object.ETag) });
+    }
+    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (continuationToken);
+  return objects;
+}
+
+/** Listings quote ETags (`"abc"`); notifications do not. References carry them bare. */
+function unquoteEtag(etag: string | undefined): string | null {
+  return etag ? etag.replace(/^"(.*)"$/, '$1') : null;
+}

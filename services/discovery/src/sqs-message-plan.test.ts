@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { planSqsMessage } from './sqs-message-plan.js';
+import { rulesWith } from './test-rules.js';
+
+const LOG =
+  'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/01/15/111122223333_CloudTrail_eu-west-1_20240115T1200Z_a.json.gz';
+const DIGEST =
+  'AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2024/01/15/111122223333_CloudTrail-Digest_eu-west-1_t_eu-west-1_20240115T120012Z.json.gz';
+const context = { rules: rulesWith(), defaultRegion: 'us-east-2', now: 1_700_000_000_000 };
+
+describe('planSqsMessage', () => {
+  it('turns CloudTrail keys into references and counts what it skips', () => {
+    const body = JSON.stringify({ s3Bucket: 'trail-bucket', s3ObjectKey: [LOG, DIGEST, 'other/file.txt'] });
+    expect(planSqsMessage(body, context)).toEqual({
+      action: 'deliver',
+      shape: 'cloudtrail-sns',
+      refs: [
+        {
+          bucket: 'trail-bucket',
+          key: LOG,
+          region: 'us-east-2',
+          size: null,
+          etag: null,
+          foundBy: 'sqs',
+          discoveredAt: context.now,
+          sequencer: null,
+        },
+      ],
+      skipped: ['digest', 'not-cloudtrail'],
+      ignoredEvents: 0,
+    });
+  });
+
+  it('delivers nothing, and so deletes, for a test event', () => {
+    const body = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'b' });
+    expect(planSqsMessage(body, context)).toEqual({
+      action: 'deliver',
+      shape: 's3-test-event',
+      refs: [],
+      skipped: [],
+      ignoredEvents: 0,
+    });
+  });
+
+  it('dead-letters what it cannot read', () => {
+    expect(planSqsMessage('{"hello":"world"}', context)).toMatchObject({
+      action: 'dead-letter',
+      reasonClass: 'unknown-notification',
+    });
+  });
+});

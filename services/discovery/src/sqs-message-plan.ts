@@ -1,0 +1,46 @@
+import {
+  type NotificationErrorClass,
+  type NotificationShape,
+  parseNotification,
+} from '@trailstream/cloudtrail';
+import type { ObjectRef } from '@trailstream/schemas';
+import { decideKey, type KeyFilterRules, type SkipReason } from './key-filter.js';
+import { objectRefFromNotification } from './object-refs.js';
+
+/** What to do with one SQS message. In every case the message is deleted only after the step before succeeded. */
+export type SqsMessagePlan =
+  /** Produce the references (maybe none), wait for Kafka's acks, then delete the message. */
+  | {
+      action: 'deliver';
+      shape: NotificationShape | 's3-test-event' | 'cloudtrail-validation';
+      refs: ObjectRef[];
+      skipped: SkipReason[];
+      ignoredEvents: number;
+    }
+  /** Publish the body to the dead-letter topic, wait for the ack, then delete the message. */
+  | { action: 'dead-letter'; reasonClass: NotificationErrorClass; reason: string };
+
+export interface PlanContext {
+  rules: KeyFilterRules;
+  /** For notifications that do not say their bucket's region (CloudTrail's own, delivered raw). */
+  defaultRegion: string;
+  now: number;
+}
+
+export function planSqsMessage(body: string, context: PlanContext): SqsMessagePlan {
+  const parsed = parseNotification(body);
+  if (parsed.type === 'invalid') {
+    return { action: 'dead-letter', reasonClass: parsed.reasonClass, reason: parsed.reason };
+  }
+  if (parsed.type === 'acknowledge') {
+    return { action: 'deliver', shape: parsed.shape, refs: [], skipped: [], ignoredEvents: 0 };
+  }
+  const refs: ObjectRef[] = [];
+  const skipped: SkipReason[] = [];
+  for (const object of parsed.objects) {
+    const decision = decideKey(object.key, context.rules);
+    if (decision.accepted) refs.push(objectRefFromNotification(object, context.defaultRegion, context.now));
+    else skipped.push(decision.reason);
+  }
+  return { action: 'deliver', shape: parsed.shape, refs, skipped, ignoredEvents: parsed.ignoredEvents };
+}

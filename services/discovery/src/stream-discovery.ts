@@ -1,0 +1,54 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type CloudTrailFileKind, type CloudTrailStream, kindFolder } from '@trailstream/cloudtrail';
+import { filteredOut, isAccountAllowed, type KeyFilterRules } from './key-filter.js';
+import { awsLogsPrefix, type PollSource, sortChildren, streamsFromRegionFolders } from './poll-sources.js';
+import { listChildFolders, type OnListCall } from './s3-listing.js';
+
+/**
+ * Finds the account × region folders of a source with delimiter listings: one call for `AWSLogs/`, one
+ * per organization, one per account and kind. Organization trails are walked like plain ones.
+ */
+export async function discoverStreams(
+  s3: S3Client,
+  source: PollSource,
+  rules: KeyFilterRules,
+  onListCall: OnListCall,
+): Promise<CloudTrailStream[]> {
+  const root = awsLogsPrefix(source);
+  const accounts: { organizationId: string | null; accountId: string; folder: string }[] = [];
+  const addAccounts = async (organizationId: string | null) => {
+    const folder = organizationId ? `${root}${organizationId}/` : root;
+    const children = sortChildren(await listChildFolders(s3, source.bucket, folder, onListCall));
+    for (const accountId of children.accounts)
+      accounts.push({ organizationId, accountId, folder: `${folder}${accountId}/` });
+    return children.organizations;
+  };
+  if (source.organizationId) {
+    await addAccounts(source.organizationId);
+  } else {
+    for (const organizationId of await addAccounts(null)) await addAccounts(organizationId);
+  }
+
+  const kinds: CloudTrailFileKind[] = rules.includeInsights ? ['log', 'insight'] : ['log'];
+  const streams: CloudTrailStream[] = [];
+  for (const account of accounts) {
+    if (!isAccountAllowed(account.accountId, rules)) continue;
+    for (const kind of kinds) {
+      const regionFolders = await listChildFolders(
+        s3,
+        source.bucket,
+        `${account.folder}${kindFolder(kind)}/`,
+        onListCall,
+      );
+      const found = streamsFromRegionFolders(
+        source,
+        account.organizationId,
+        account.accountId,
+        kind,
+        regionFolders,
+      );
+      streams.push(...found.filter((stream) => filteredOut(stream, rules) === null));
+    }
+  }
+  return streams;
+}
