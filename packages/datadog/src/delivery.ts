@@ -20,6 +20,8 @@ export type ItemResult =
   | { accepted: false; reasonClass: DeadLetterReason; reasonMessage: string };
 
 export interface RetryNotice {
+  /** Short and stable, for metrics: `http-429`, `timeout`, `connection`. */
+  cause: string;
   reason: string;
   /** 1 for the first retry of this request. */
   attempt: number;
@@ -50,7 +52,7 @@ async function attemptUntilSettled(
     if (outcome.kind === 'key-rejected') throw new ApiKeyRejectedError(outcome.status);
     if (outcome.kind !== 'retry') return outcome;
     const delayMs = retryDelayMs(attempt, outcome.retryAfterMs, backoff, options.random);
-    options.onRetry?.({ reason: outcome.reason, attempt, delayMs });
+    options.onRetry?.({ cause: outcome.cause, reason: outcome.reason, attempt, delayMs });
     await sleep(delayMs, options.signal);
     options.signal?.throwIfAborted();
   }

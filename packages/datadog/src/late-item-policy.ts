@@ -8,7 +8,7 @@ import type { EventPayload, LogEntry } from './payloads.js';
  */
 export type LateItemPolicy = 'send-now' | 'dead-letter';
 
-export const lateItemPolicies: readonly LateItemPolicy[] = ['send-now', 'dead-letter'];
+export const lateItemPolicies = ['send-now', 'dead-letter'] as const satisfies readonly LateItemPolicy[];
 
 /**
  * Items are treated as late an hour before Datadog's limit, so that retries during an incident do not push

@@ -13,7 +13,11 @@ describe('classifyResponse', () => {
   });
 
   it.each([408, 429, 500, 502, 503, 504])('retries %i', (status) => {
-    expect(classifyResponse(status, {}, '', now)).toMatchObject({ kind: 'retry', retryAfterMs: null });
+    expect(classifyResponse(status, {}, '', now)).toMatchObject({
+      kind: 'retry',
+      cause: `http-${status}`,
+      retryAfterMs: null,
+    });
   });
 
   it.each([401, 403])('blames the key for %i', (status) => {
@@ -64,6 +68,7 @@ describe('classifyTransportError', () => {
     });
     expect(classifyTransportError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toMatchObject({
       kind: 'retry',
+      cause: 'connection',
       reason: 'connection failed (ECONNRESET)',
     });
     const wrapped = new TypeError('fetch failed', {

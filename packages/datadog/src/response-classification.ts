@@ -1,8 +1,11 @@
 /** What one HTTP attempt against Datadog means for the item(s) it carried. */
 export type AttemptOutcome =
   | { kind: 'accepted' }
-  /** Try the same request again later; `retryAfterMs` is what Datadog asked for, if it did. */
-  | { kind: 'retry'; reason: string; retryAfterMs: number | null }
+  /**
+   * Try the same request again later; `retryAfterMs` is what Datadog asked for, if it did.
+   * `cause` is short and stable, for metrics: `http-429`, `http-503`, `timeout`, `connection`.
+   */
+  | { kind: 'retry'; cause: string; reason: string; retryAfterMs: number | null }
   /** 413: the batch is too large as sent; smaller batches may pass. */
   | { kind: 'too-large'; reason: string }
   /** 400 and other 4xx: this payload will never be accepted as it is. */
@@ -53,6 +56,7 @@ export function classifyResponse(
   if (status === 408 || status === 429 || status >= 500) {
     return {
       kind: 'retry',
+      cause: `http-${status}`,
       reason: describeResponse(status, body),
       retryAfterMs: requestedRetryDelayMs(headers, nowMs),
     };
@@ -94,10 +98,12 @@ function errorCode(error: unknown): string | undefined {
  */
 export function classifyTransportError(error: unknown): AttemptOutcome | null {
   const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError') return { kind: 'retry', reason: 'request timed out', retryAfterMs: null };
+  if (name === 'TimeoutError') {
+    return { kind: 'retry', cause: 'timeout', reason: 'request timed out', retryAfterMs: null };
+  }
   const code = errorCode(error);
   if (code !== undefined && transientErrorCodes.has(code)) {
-    return { kind: 'retry', reason: `connection failed (${code})`, retryAfterMs: null };
+    return { kind: 'retry', cause: 'connection', reason: `connection failed (${code})`, retryAfterMs: null };
   }
   return null;
 }

@@ -1,0 +1,85 @@
+import { type ApiKeySource, type DatadogClient, readApiKey } from '@trailstream/datadog';
+import { type Logger, sleep } from '@trailstream/runtime';
+
+export interface ApiKeyGuardOptions {
+  client: DatadogClient;
+  source: ApiKeySource;
+  recheckMs: number;
+  logger: Logger;
+  /** Called when the key stops working: stop consuming. */
+  onRefused: () => void;
+  /** Called when it works again: resume. */
+  onAccepted: () => void;
+  onStateChange?: (valid: boolean) => void;
+}
+
+/**
+ * Tracks whether Datadog accepts the API key. While it refuses it, nothing is consumed (so nothing is
+ * dead-lettered for a bad key), and the key is re-read (a rotated mounted secret) and re-validated slowly.
+ */
+export class ApiKeyGuard {
+  #valid = true;
+  #rechecking: Promise<void> | null = null;
+  readonly #stop = new AbortController();
+
+  constructor(private readonly options: ApiKeyGuardOptions) {}
+
+  isValid(): boolean {
+    return this.#valid;
+  }
+
+  /** Validates the key at start. Datadog unreachable is not a verdict: delivery will retry and find out. */
+  async checkAtStart(): Promise<void> {
+    const check = await this.options.client.validateKey(this.#stop.signal);
+    if (check.kind === 'invalid') this.refused(check.status);
+    else if (check.kind === 'unknown') {
+      this.options.logger.warn(
+        { reason: check.reason },
+        'could not validate the Datadog API key at start; continuing',
+      );
+      this.options.onStateChange?.(true);
+    } else {
+      this.options.logger.info('Datadog accepted the API key');
+      this.options.onStateChange?.(true);
+    }
+  }
+
+  /** Datadog answered 401/403. Safe to call from every partition at once. */
+  refused(status: number): void {
+    if (!this.#valid) return;
+    this.#valid = false;
+    this.options.onStateChange?.(false);
+    this.options.onRefused();
+    this.options.logger.error(
+      { status, recheckMs: this.options.recheckMs },
+      'Datadog refused the API key: consumption paused, nothing is dead-lettered; fix DD_API_KEY or DD_API_KEY_FILE',
+    );
+    this.#rechecking = this.#recheckUntilAccepted();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#rechecking;
+  }
+
+  async #recheckUntilAccepted(): Promise<void> {
+    const { client, source, recheckMs, logger } = this.options;
+    while (!this.#stop.signal.aborted) {
+      await sleep(recheckMs, this.#stop.signal);
+      if (this.#stop.signal.aborted) return;
+      try {
+        client.useApiKey(await readApiKey(source));
+        const check = await client.validateKey(this.#stop.signal);
+        if (check.kind === 'valid') break;
+        logger.warn({ check: check.kind }, 'Datadog still refuses the API key; consumption stays paused');
+      } catch (error) {
+        logger.warn({ err: error }, 'could not re-check the Datadog API key');
+      }
+    }
+    if (this.#stop.signal.aborted) return;
+    this.#valid = true;
+    this.options.onStateChange?.(true);
+    logger.info('Datadog accepts the API key again: consumption resumed');
+    this.options.onAccepted();
+  }
+}
