@@ -1,9 +1,10 @@
 import { CliError } from './cli-error.js';
 import { type Command, helpText, parseCommandArgs } from './command.js';
 import { dlqCommand } from './commands/dlq.js';
+import { runCommand } from './commands/run.js';
 import { topicsCommand } from './commands/topics.js';
 
-const commands: Command[] = [topicsCommand, dlqCommand] as Command[];
+const commands: Command[] = [runCommand, topicsCommand, dlqCommand] as Command[];
 
 function overview(): string {
   return [

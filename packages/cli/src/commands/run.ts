@@ -1,0 +1,111 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
+import { utcDayOf } from '@trailstream/cloudtrail';
+import { type LateItemPolicy, lateItemPolicies } from '@trailstream/datadog';
+import { parsePollSource, parseUtcDay } from '@trailstream/discovery';
+import { type OutputMode, outputModes } from '@trailstream/filter-mapper';
+import { CliError } from '../cli-error.js';
+import { defineCommand } from '../command.js';
+import { formatSummary, runEmbeddedPipeline } from '../embedded/embedded-pipeline.js';
+import { localFolderSource, type ObjectSource, s3Source } from '../embedded/object-sources.js';
+import { printSink } from '../embedded/print-sink.js';
+import { Progress } from '../progress.js';
+import { loadRules } from '../rules-file.js';
+
+export const sampleTrailFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../sample-trail');
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new CliError(`${flag} expects one of ${allowed.join(', ')}, got "${value}"`);
+}
+
+function day(flag: string, value: string | undefined, fallback: number) {
+  if (value === undefined) return utcDayOf(fallback);
+  const parsed = parseUtcDay(value);
+  if (!parsed) throw new CliError(`${flag} expects a date as YYYY-MM-DD, got "${value}"`);
+  return parsed;
+}
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'run the whole pipeline in this process and print the Datadog events it would send',
+  usage: 'trailstream run [--from <folder|s3://bucket/prefix>] [--rules file.yaml] [--mode events|logs|both]',
+  optionHelp: [
+    [
+      '--from <source>',
+      'a folder of CloudTrail files, or s3://bucket[/prefix/AWSLogs/] (default: the bundled sample trail)',
+    ],
+    ['--rules <file>', "rules file (default: the shipped rules, as Datadog's CloudTrail integration)"],
+    ['--mode <mode>', 'events (default), logs or both'],
+    ['--since <date>', 'S3 only: first day to read, YYYY-MM-DD (default: yesterday, UTC)'],
+    ['--until <date>', 'S3 only: last day to read, YYYY-MM-DD (default: today, UTC)'],
+    ['--region <region>', "S3 only: the bucket's region (default: $AWS_REGION or us-east-1)"],
+    ['--include-insights', 'also read CloudTrail Insights files'],
+    [
+      '--late-policy <p>',
+      'items older than Datadog accepts: send-now (default, re-dated, real time in text and a tag) or dead-letter',
+    ],
+    ['--log-service <name>', 'the service of log entries (default cloudtrail)'],
+  ],
+  options: {
+    from: { type: 'string' },
+    rules: { type: 'string' },
+    mode: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    region: { type: 'string' },
+    'include-insights': { type: 'boolean' },
+    'late-policy': { type: 'string' },
+    'log-service': { type: 'string' },
+  },
+  async run({ values }) {
+    const mode: OutputMode = oneOf('--mode', values.mode, outputModes, 'events');
+    const policy: LateItemPolicy = oneOf(
+      '--late-policy',
+      values['late-policy'],
+      lateItemPolicies,
+      'send-now',
+    );
+    const includeInsights = values['include-insights'] ?? false;
+    const { rules, path: rulesPath } = await loadRules(values.rules);
+
+    let source: ObjectSource;
+    const from = values.from ?? sampleTrailFolder;
+    if (from.startsWith('s3://')) {
+      const parsed = parsePollSource(from.slice('s3://'.length).replace(/^([^/]+)$/, '$1/AWSLogs/'));
+      if (typeof parsed === 'string') throw new CliError(`--from ${from}: ${parsed}`);
+      const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+      const s3 = new S3Client({ region, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
+      const now = Date.now();
+      source = s3Source(s3, {
+        source: parsed,
+        region,
+        from: day('--since', values.since, now - 24 * 60 * 60 * 1000),
+        to: day('--until', values.until, now),
+        includeInsights,
+      });
+    } else {
+      source = localFolderSource(from, includeInsights);
+    }
+
+    process.stderr.write(`reading ${source.describe} with rules ${rulesPath} (mode: ${mode})\n`);
+    const progress = new Progress('files');
+    const summary = await runEmbeddedPipeline({
+      source,
+      rules,
+      mapping: { mode, logService: values['log-service'] ?? 'cloudtrail' },
+      sink: printSink(process.stdout, policy),
+      onObject: (records) => progress.advance(1, `${records} records`),
+    });
+    progress.finish();
+    process.stderr.write(`${formatSummary(summary)}\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,125 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { eventLimits } from '@trailstream/datadog';
+import { createTestBucket, testS3 } from '@trailstream/testkit';
+import { describe, expect, it } from 'vitest';
+import { sampleTrailFolder } from '../src/commands/run.js';
+import { runCli } from './run-cli.js';
+
+const sampleDay = 'AWSLogs/218007301253/CloudTrail/us-east-1/2023/07/10';
+
+function summaryValue(stderr: string, label: string): string {
+  return new RegExp(`^  ${label} +(.*)$`, 'm').exec(stderr)?.[1] ?? '';
+}
+
+describe('trailstream run (npm start)', () => {
+  it('prints the events the bundled trail becomes, one Datadog event body per line, and a summary', async () => {
+    const result = await runCli(['run']);
+    expect(result.code, result.stderr).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    // The sample's SOURCE.md: 55 files, 2,900 records.
+    expect(summaryValue(result.stderr, 'files')).toMatch(/^55 read; unreadable: none/);
+    expect(summaryValue(result.stderr, 'records')).toBe('2900');
+    expect(summaryValue(result.stderr, 'events')).toBe(String(events.length));
+    expect(events.length).toBeGreaterThan(100);
+    for (const event of events) {
+      expect(event.title.length).toBeLessThanOrEqual(eventLimits.titleChars);
+      expect(event.text.length).toBeLessThanOrEqual(eventLimits.textChars);
+      expect(event.source_type_name).toBe('cloudtrail');
+      expect(event.tags).toContain('region:us-east-1');
+    }
+    // Failed calls are events with alert type error; the trail is from 2023, so each is re-dated and tagged late.
+    expect(
+      events.some((e) => e.alert_type === 'error' && e.tags.some((t: string) => t.startsWith('error_code:'))),
+    ).toBe(true);
+    expect(events.every((e) => e.tags.includes('trailstream_late:true'))).toBe(true);
+  });
+
+  it('in logs mode prints every record as a log entry', async () => {
+    const result = await runCli(['run', '--mode', 'logs']);
+    expect(result.code, result.stderr).toBe(0);
+    const logs = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(logs).toHaveLength(2900);
+    expect(logs[0]).toMatchObject({ ddsource: 'cloudtrail', service: 'cloudtrail' });
+    expect(JSON.parse(logs[0].message).eventID).toBeTruthy();
+  });
+
+  it('reads the same trail from an S3 bucket, enumerated like discovery does', async () => {
+    const s3 = testS3();
+    const bucket = await createTestBucket(s3);
+    const folder = join(sampleTrailFolder, sampleDay);
+    for (const name of await readdir(folder)) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${sampleDay}/${name}`,
+          Body: await readFile(join(folder, name)),
+        }),
+      );
+    }
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'AWSLogs/218007301253/CloudTrail-Digest/us-east-1/2023/07/10/218007301253_CloudTrail-Digest_us-east-1_x_us-east-1_20230710T120000Z.json.gz',
+        Body: 'digest',
+      }),
+    );
+    const local = await runCli(['run']);
+    const fromS3 = await runCli([
+      'run',
+      '--from',
+      `s3://${bucket}`,
+      '--since',
+      '2023-07-10',
+      '--until',
+      '2023-07-10',
+    ]);
+    expect(fromS3.code, fromS3.stderr).toBe(0);
+    expect(summaryValue(fromS3.stderr, 'records')).toBe('2900');
+    const titles = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).title)
+        .sort();
+    expect(titles(fromS3.stdout)).toEqual(titles(local.stdout));
+  });
+
+  it('reports an unreadable file and goes on with the rest', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'trail-'));
+    const good = (await readdir(join(sampleTrailFolder, sampleDay)))[0]!;
+    const bytes = await readFile(join(sampleTrailFolder, sampleDay, good));
+    await writeFile(join(folder, 'good.json.gz'), bytes);
+    await writeFile(join(folder, 'truncated.json.gz'), bytes.subarray(0, bytes.length / 2));
+    await writeFile(join(folder, 'not-json.json'), 'hello');
+    const result = await runCli(['run', '--from', folder, '--mode', 'logs']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(summaryValue(result.stderr, 'files')).toMatch(
+      /^3 read; unreadable: (not-json=1, truncated-gzip=1|truncated-gzip=1, not-json=1)/,
+    );
+    expect(result.stderr).toContain('skipped truncated.json.gz: truncated-gzip');
+  });
+
+  it('refuses bad options and bad rules with a clear message', async () => {
+    const mode = await runCli(['run', '--mode', 'metrics']);
+    expect(mode.code).toBe(2);
+    expect(mode.stderr).toContain('--mode expects one of events, logs, both, got "metrics"');
+    const folder = await mkdtemp(join(tmpdir(), 'rules-'));
+    const rules = join(folder, 'rules.yaml');
+    await writeFile(rules, 'include:\n  - name: x\n    match:\n      eventSource: [\n');
+    const bad = await runCli(['run', '--rules', rules]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/rules\.yaml:\d+:\d+/);
+    const missing = await runCli(['run', '--from', 's3://Not_A_Bucket']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('is not an S3 bucket name');
+  });
+});
