@@ -1,22 +1,14 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  backoffDelay,
-  compactedTopic,
-  createKafka,
-  DeadLetterPublisher,
-  ensureTopics,
-  type Logger,
-  sleep,
-} from '@trailstream/runtime';
+import { createKafka, DeadLetterPublisher, type Logger } from '@trailstream/runtime';
 import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { type DiscoveryEnv, resolveDiscoverySettings } from './config.js';
 import { KafkaGate } from './kafka-gate.js';
 import { createDiscoveryMetrics } from './metrics.js';
-import { type PollerOptions, runPoller } from './poller.js';
+import { PollMode } from './poll-mode.js';
+import type { PollerOptions } from './poller.js';
 import { QueueHealth, runSqsReceiver } from './sqs-receiver.js';
-import { StreamOwnership } from './stream-ownership.js';
 
 export interface RunningDiscovery {
   /** Kafka reachable, every queue answering, and (in poll mode) the checkpoint group joined. */
@@ -87,71 +79,36 @@ export function startDiscovery(
     }
   }
 
-  let ownership: StreamOwnership | null = null;
-  let polling = settings.pollSources.length === 0;
-  if (settings.pollSources.length > 0) {
-    const pollLogger = logger.child({ component: 'poll' });
-    tasks.push(
-      untilStarted(pollLogger, abort.signal, async () => {
-        await gate.waitUntilReachable(abort.signal);
-        await ensureTopics(kafka, [
-          compactedTopic(config.POLL_CHECKPOINT_TOPIC, config.POLL_CHECKPOINT_PARTITIONS),
-        ]);
-        const started = new StreamOwnership({
+  const pollMode =
+    settings.pollSources.length === 0
+      ? null
+      : new PollMode({
           kafka,
-          gate,
-          logger: pollLogger,
           checkpointTopic: config.POLL_CHECKPOINT_TOPIC,
+          checkpointPartitions: config.POLL_CHECKPOINT_PARTITIONS,
           groupId: config.POLL_GROUP_ID,
           sessionTimeoutMs: config.POLL_SESSION_TIMEOUT_MS,
+          s3,
+          region: config.AWS_REGION,
+          sources: settings.pollSources,
+          rules: settings.rules,
+          window: settings.window,
+          intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+          objectsTopic: config.TOPIC_OBJECTS,
+          gate,
+          metrics,
+          logger: logger.child({ component: 'poll' }),
+          onStreamListing: hooks.onStreamListing,
         });
-        await started.start();
-        ownership = started;
-        polling = true;
-      }).then(async () => {
-        if (!ownership) return;
-        await runPoller(
-          {
-            s3,
-            region: config.AWS_REGION,
-            sources: settings.pollSources,
-            rules: settings.rules,
-            window: settings.window,
-            intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
-            objectsTopic: config.TOPIC_OBJECTS,
-            gate,
-            ownership,
-            metrics,
-            logger: pollLogger,
-            onStreamListing: hooks.onStreamListing,
-          },
-          abort.signal,
-        );
-      }),
-    );
-  }
+  if (pollMode) tasks.push(pollMode.run(abort.signal));
 
   return {
-    isReady: () => gate.isReachable() && queueHealth.allReachable() && polling,
+    isReady: () => gate.isReachable() && queueHealth.allReachable() && (pollMode?.isStarted() ?? true),
     async stop() {
       abort.abort();
       await Promise.allSettled(tasks);
-      await (ownership as StreamOwnership | null)?.stop();
+      await pollMode?.stop();
       await gate.disconnect();
     },
   };
-}
-
-/** Retries a start-up step with backoff until it succeeds or the service stops. */
-async function untilStarted(logger: Logger, signal: AbortSignal, step: () => Promise<void>): Promise<void> {
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      await step();
-      return;
-    } catch (error) {
-      const delay = backoffDelay(attempt, { initialMs: 1_000, maxMs: 30_000, factor: 2 });
-      logger.warn({ err: error, retryInMs: delay }, 'poll mode could not start; retrying');
-      await sleep(delay, signal);
-    }
-  }
 }

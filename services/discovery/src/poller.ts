@@ -4,7 +4,7 @@ import { type Logger, sleep } from '@trailstream/runtime';
 import type { KafkaGate } from './kafka-gate.js';
 import type { KeyFilterRules } from './key-filter.js';
 import type { DiscoveryMetrics } from './metrics.js';
-import { objectRefFromListing, objectRefMessage } from './object-refs.js';
+import { type ListedObject, objectRefFromListing, objectRefMessage } from './object-refs.js';
 import type { PollSource } from './poll-sources.js';
 import { foldListing, planListing, type WindowSettings } from './poll-window.js';
 import { listFolderObjects } from './s3-listing.js';
@@ -95,7 +95,7 @@ async function pollStream(
   const { ownership, metrics } = options;
   const checkpoint = ownership.checkpoint(key);
   const now = Date.now();
-  const listed = [];
+  const listed: ListedObject[] = [];
   const stillOwned = () => {
     if (!ownership.owns(key)) throw new OwnershipLost(key);
   };

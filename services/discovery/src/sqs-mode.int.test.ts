@@ -8,9 +8,11 @@ import {
   createTestQueue,
   createTestTopics,
   readFixture,
+  startServiceProcess,
   testKafka,
   testS3,
   testSqs,
+  uniqueName,
 } from '@trailstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRefs, eventually, startTestDiscovery, type TestDiscovery } from './test-discovery.js';
@@ -213,5 +215,86 @@ describe('SQS mode against the emulator and Kafka', () => {
     ).toEqual([...keys].sort());
     await eventually(async () => (await queueDepth(queue.url)) === 0);
     await eventually(() => withKafka.isReady());
+  });
+
+  it('keeps messages that were received but not acknowledged by Kafka, and delivers them later', async () => {
+    // The objects topic does not exist yet (auto-creation is off): every produce fails after retries.
+    const missingTopic = uniqueName('t-objects-later');
+    const { dlq } = await createTestTopics(kafka, { dlq: {} });
+    const queue = await createTestQueue(sqs);
+    const keys = ['one', 'two'].map((name) => logKey('111122223333', name));
+    for (const key of keys) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queue.url,
+          MessageBody: JSON.stringify({ s3Bucket: 'b', s3ObjectKey: [key] }),
+        }),
+      );
+    }
+    const discovery = start({
+      SQS_QUEUE_URLS: queue.url,
+      SQS_WAIT_TIME_SECONDS: '1',
+      SQS_VISIBILITY_TIMEOUT_SECONDS: '5',
+      TOPIC_OBJECTS: missingTopic,
+      TOPIC_DLQ: dlq,
+    });
+    await eventually(
+      async () => (await discovery.metric('trailstream_discovery_sqs_messages_received_total')) >= 2,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(await discovery.metric('trailstream_discovery_sqs_messages_deleted_total')).toBe(0);
+    expect(await queueDepth(queue.url)).toBe(2);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: missingTopic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const messages = await collectMessages(kafka, missingTopic, {
+      until: (m) => m.length >= 2,
+      timeoutMs: 90_000,
+    });
+    expect(new Set(decodeRefs(messages).map((ref) => ref.key))).toEqual(new Set(keys));
+    await eventually(async () => (await queueDepth(queue.url)) === 0, 60_000);
+  });
+
+  it('is not ready while a queue cannot be reached', async () => {
+    const topics = await createTestTopics(kafka, { objects: {}, dlq: {} });
+    const queue = await createTestQueue(sqs);
+    const discovery = start({
+      SQS_QUEUE_URLS: `${queue.url}-does-not-exist`,
+      SQS_WAIT_TIME_SECONDS: '1',
+      TOPIC_OBJECTS: topics.objects,
+      TOPIC_DLQ: topics.dlq,
+    });
+    await eventually(
+      async () =>
+        (await discovery.metric('trailstream_discovery_sqs_errors_total', { operation: 'receive' })) > 0,
+    );
+    expect(discovery.isReady()).toBe(false);
+  });
+
+  it('runs as a process: main.ts wires config, Kafka, SQS and the health server', async () => {
+    const topics = await createTestTopics(kafka, { objects: {}, dlq: {} });
+    const queue = await createTestQueue(sqs);
+    const key = logKey('111122223333', 'process');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queue.url,
+        MessageBody: JSON.stringify({ s3Bucket: 'b', s3ObjectKey: [key] }),
+      }),
+    );
+    const service = startServiceProcess('discovery', {
+      SQS_QUEUE_URLS: queue.url,
+      SQS_WAIT_TIME_SECONDS: '1',
+      TOPIC_OBJECTS: topics.objects,
+      TOPIC_DLQ: topics.dlq,
+    });
+    try {
+      await service.waitForOutput(/discovery started/);
+      const [message] = await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 1 });
+      expect(decodeRefs([message!])[0]?.key).toBe(key);
+    } finally {
+      expect(await service.stop('SIGTERM')).toBe(0);
+    }
   });
 });

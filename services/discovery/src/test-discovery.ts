@@ -14,7 +14,7 @@ export interface TestDiscovery extends RunningDiscovery {
 export function startTestDiscovery(env: Record<string, string>, hooks: DiscoveryHooks = {}): TestDiscovery {
   const config = loadConfig(discoveryEnv, {
     ...serviceEnvironment(),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.TRAILSTREAM_TEST_LOG_LEVEL ?? 'fatal',
     S3_FORCE_PATH_STYLE: 'true',
     ...env,
   });
