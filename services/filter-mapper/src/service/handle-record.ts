@@ -1,0 +1,54 @@
+import type { StageMessage, TransactionOutput } from '@trailstream/runtime';
+import { ContractError, cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
+import { type MappingOptions, mapRecord } from '../map-record.js';
+import { MappingError } from '../mapping-error.js';
+import type { RuleSet } from '../rules/rule-set.js';
+import type { FilterMapperMetrics } from './metrics.js';
+
+export interface RecordHandlerOptions {
+  rules: () => RuleSet;
+  mapping: MappingOptions;
+  outputTopic: string;
+  metrics: FilterMapperMetrics;
+}
+
+/**
+ * One record in, its Datadog outputs out, inside the stage's transaction. A message that can never
+ * map (not a record, not CloudTrail) is dead-lettered with its reason; nothing here is transient.
+ */
+export function createRecordHandler(options: RecordHandlerOptions) {
+  const { metrics } = options;
+  const deadLetter = async (output: TransactionOutput, reasonClass: string, reasonMessage: string) => {
+    metrics.records.inc({ decision: 'dead-lettered' });
+    metrics.deadLetters.inc({ reason: reasonClass });
+    await output.deadLetter({ reasonClass, reasonMessage, attempts: 1 });
+  };
+
+  return async function handleRecord(message: StageMessage, output: TransactionOutput): Promise<void> {
+    if (message.value === null) return deadLetter(output, 'empty-message', 'the message has no value');
+    let json: string;
+    try {
+      json = cloudTrailRecordContract.decode(message.value, message.headers).json;
+    } catch (error) {
+      if (!(error instanceof ContractError)) throw error;
+      return deadLetter(output, 'undecodable-record', error.message);
+    }
+
+    let mapped: ReturnType<typeof mapRecord>;
+    try {
+      mapped = mapRecord(json, options.rules(), options.mapping);
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      return deadLetter(output, error.reasonClass, error.message);
+    }
+
+    const { decision, outputs } = mapped;
+    metrics.records.inc({ decision: decision.kind });
+    if (decision.kind !== 'not-included') metrics.ruleMatches.inc({ rule: decision.rule.name });
+    for (const item of outputs) metrics.outputs.inc({ kind: item.kind });
+    await output.send(
+      options.outputTopic,
+      outputs.map((item) => ({ key: item.eventID, ...datadogOutputContract.encode(item) })),
+    );
+  };
+}
