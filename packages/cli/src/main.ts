@@ -2,10 +2,11 @@ import { CliError } from './cli-error.js';
 import { type Command, helpText, parseCommandArgs } from './command.js';
 import { dlqCommand } from './commands/dlq.js';
 import { replayCommand } from './commands/replay.js';
+import { rulesCommand } from './commands/rules.js';
 import { runCommand } from './commands/run.js';
 import { topicsCommand } from './commands/topics.js';
 
-const commands: Command[] = [runCommand, replayCommand, topicsCommand, dlqCommand] as Command[];
+const commands: Command[] = [runCommand, replayCommand, rulesCommand, dlqCommand, topicsCommand] as Command[];
 
 function overview(): string {
   return [
