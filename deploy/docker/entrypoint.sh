@@ -1,0 +1,41 @@
+#!/bin/sh
+# Runs one Trailstream process from the built output: the command names it.
+set -eu
+
+app_dir=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
+
+usage() {
+  cat <<'USAGE'
+usage: entrypoint.sh <command> [args]
+  discovery, fetcher-parser, filter-mapper, emitter  run that stage (configured by environment variables)
+  trailstream ARGS                                   the trailstream CLI (e.g. 'trailstream topics')
+  intake                                             the recording Datadog intake (local use only)
+  probe PATH [PORT]                                  exit 0 when http://127.0.0.1:PORT/PATH answers 2xx
+                                                     (PORT defaults to $HTTP_PORT, then 8080)
+USAGE
+}
+
+service=${1:-}
+[ "$#" -gt 0 ] && shift
+case "$service" in
+  discovery | fetcher-parser | filter-mapper | emitter)
+    exec node "$app_dir/services/$service/dist/main.js" "$@"
+    ;;
+  trailstream)
+    exec node "$app_dir/packages/cli/dist/main.js" "$@"
+    ;;
+  intake)
+    exec node "$app_dir/packages/testkit/dist/datadog-intake/bin.js" "$@"
+    ;;
+  probe)
+    exec node "$app_dir/deploy/docker/probe.mjs" "${1:-/healthz}" "${2:-${HTTP_PORT:-8080}}"
+    ;;
+  -h | --help | help)
+    usage
+    ;;
+  *)
+    echo "entrypoint.sh: unknown command '$service'" >&2
+    usage >&2
+    exit 64
+    ;;
+esac

@@ -1,0 +1,149 @@
+{{/* Names and labels. */}}
+{{- define "trailstream.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "trailstream.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains (include "trailstream.name" .) .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name (include "trailstream.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "trailstream.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "trailstream.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: trailstream
+{{- end -}}
+
+{{- define "trailstream.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "trailstream.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* A stage's resource name; call with (dict "root" $ "stage" "fetcher-parser"). */}}
+{{- define "trailstream.stageName" -}}
+{{- printf "%s-%s" (include "trailstream.fullname" .root) .stage | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "trailstream.stageSelectorLabels" -}}
+{{ include "trailstream.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .stage }}
+{{- end -}}
+
+{{- define "trailstream.stageLabels" -}}
+{{ include "trailstream.labels" .root }}
+app.kubernetes.io/component: {{ .stage }}
+{{- end -}}
+
+{{- define "trailstream.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "trailstream.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "trailstream.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{/*
+What the chart knows about each stage: the process name (the image's command), the topic it consumes
+and the variable its consumer group is read from. Keys are those of .Values.stages.
+*/}}
+{{- define "trailstream.stageFacts" -}}
+discovery:
+  process: discovery
+fetcherParser:
+  process: fetcher-parser
+  inputTopic: objects
+  groupVariable: CONSUMER_GROUP
+filterMapper:
+  process: filter-mapper
+  inputTopic: records
+  groupVariable: KAFKA_GROUP_ID
+emitter:
+  process: emitter
+  inputTopic: datadog
+  groupVariable: EMITTER_GROUP_ID
+{{- end -}}
+
+{{/* Secrets: the chart's own when values carry the secret, else the named existing one. */}}
+{{- define "trailstream.kafkaSecretName" -}}
+{{- default (printf "%s-kafka" (include "trailstream.fullname" .)) .Values.kafka.sasl.existingSecret -}}
+{{- end -}}
+
+{{- define "trailstream.datadogSecretName" -}}
+{{- default (printf "%s-datadog" (include "trailstream.fullname" .)) .Values.datadog.existingSecret -}}
+{{- end -}}
+
+{{- define "trailstream.rulesConfigMapName" -}}
+{{- default (printf "%s-rules" (include "trailstream.fullname" .)) .Values.rules.existingConfigMap -}}
+{{- end -}}
+
+{{- define "trailstream.kafkaSaslMechanism" -}}
+{{- $mechanism := .Values.kafka.sasl.mechanism -}}
+{{- if eq $mechanism "aws-msk-iam" -}}
+{{- fail "kafka.sasl.mechanism=aws-msk-iam: the services have no SASL/OAUTHBEARER MSK IAM signer yet; use SCRAM (MSK port 9096) or TLS" -}}
+{{- else if not (has $mechanism (list "" "plain" "scram-sha-256" "scram-sha-512")) -}}
+{{- fail (printf "kafka.sasl.mechanism=%q: expected plain, scram-sha-256 or scram-sha-512" $mechanism) -}}
+{{- end -}}
+{{- $mechanism -}}
+{{- end -}}
+
+{{/* The Kafka connection, as every process (stages, topics Job) reads it. */}}
+{{- define "trailstream.kafkaEnv" -}}
+{{- $mechanism := include "trailstream.kafkaSaslMechanism" . -}}
+- name: KAFKA_BROKERS
+  value: {{ required "kafka.brokers is required" (join "," .Values.kafka.brokers) | quote }}
+- name: KAFKA_CLIENT_ID
+  value: {{ .Values.kafka.clientId | quote }}
+- name: KAFKA_SSL
+  value: {{ .Values.kafka.tls.enabled | quote }}
+{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
+- name: KAFKA_SSL_CA_FILE
+  value: /etc/trailstream/kafka-ca/{{ .Values.kafka.tls.caSecret.key }}
+{{- end }}
+{{- if $mechanism }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ $mechanism | quote }}
+- name: KAFKA_SASL_USERNAME
+  value: {{ required "kafka.sasl.username is required with a SASL mechanism" .Values.kafka.sasl.username | quote }}
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "trailstream.kafkaSecretName" . }}
+      key: {{ .Values.kafka.sasl.passwordKey }}
+{{- end }}
+- name: TOPIC_OBJECTS
+  value: {{ .Values.topics.objects | quote }}
+- name: TOPIC_RECORDS
+  value: {{ .Values.topics.records | quote }}
+- name: TOPIC_DATADOG
+  value: {{ .Values.topics.datadog | quote }}
+- name: TOPIC_DLQ
+  value: {{ .Values.topics.dlq | quote }}
+{{- end -}}
+
+{{- define "trailstream.kafkaCaVolume" -}}
+{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
+- name: kafka-ca
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret.name }}
+{{- end }}
+{{- end -}}
+
+{{- define "trailstream.kafkaCaVolumeMount" -}}
+{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
+- name: kafka-ca
+  mountPath: /etc/trailstream/kafka-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
