@@ -356,6 +356,20 @@ include:
     expect(output!.event!.aggregationKey).toHaveLength(100);
   });
 
+  it('refuses a log entry over Datadog’s 1 MB once escaped, and keeps a large one under it', () => {
+    const logs: MappingOptions = { mode: 'logs', logService: 'cloudtrail' };
+    const large = ec2Change({ requestParameters: { document: 'a'.repeat(600_000) } });
+    expect(mapRecord(large, defaultRules, logs).outputs[0]!.log!.message).toBe(large);
+    // 300,000 quotes are 600 KB of record JSON and 1.2 MB once the log entry escapes them again.
+    const quoted = ec2Change({ requestParameters: { document: '"'.repeat(300_000) } });
+    expect(() => mapRecord(quoted, defaultRules, logs)).toThrow(
+      expect.objectContaining({
+        reasonClass: 'log-too-large',
+        message: expect.stringMatching(/over Datadog's 1048576/),
+      }),
+    );
+  });
+
   it('reads an eventTime without a zone as UTC', () => {
     const [output] = mapRecord(ec2Change({ eventTime: '2024-05-01 10:00:00' }), defaultRules, events).outputs;
     expect(output!.event!.dateHappened).toBe(Date.UTC(2024, 4, 1, 10) / 1000);

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
+import { mapRecord, type OutputMode } from '../src/map-record.js';
+import { defaultRulesPath } from '../src/rules/default-rules.js';
+import { parseRules } from '../src/rules/parse-rules.js';
+import { loadFixtureRecords } from '../test/fixture-records.js';
+
+/**
+ * Records per second one core maps: decode the record message, apply the default rules, build the
+ * outputs and encode them, as the service's handler does minus Kafka. Runs on the real fixture records,
+ * every record a few times over, after a warm-up.
+ */
+const rules = parseRules(readFileSync(defaultRulesPath, 'utf8'));
+const messages = loadFixtureRecords().records.map(({ json }, index) =>
+  cloudTrailRecordContract.encode({
+    eventID: `e-${index}`,
+    eventTime: '2024-05-01T10:00:00Z',
+    eventSource: 'fixture',
+    eventName: 'fixture',
+    awsRegion: 'us-east-1',
+    recipientAccountId: null,
+    readOnly: null,
+    errorCode: null,
+    identityType: null,
+    principal: null,
+    sourceIPAddress: null,
+    json,
+    origin: { bucket: 'bench', key: 'fixtures', etag: null, index },
+  }),
+);
+
+function run(mode: OutputMode, rounds: number) {
+  let outputs = 0;
+  let failed = 0;
+  const started = process.hrtime.bigint();
+  for (let round = 0; round < rounds; round++) {
+    for (const message of messages) {
+      try {
+        const record = cloudTrailRecordContract.decode(message.value, message.headers);
+        for (const output of mapRecord(record.json, rules, { mode, logService: 'cloudtrail' }).outputs) {
+          datadogOutputContract.encode(output);
+          outputs++;
+        }
+      } catch {
+        failed++;
+      }
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const records = messages.length * rounds;
+  return {
+    mode,
+    records,
+    outputs,
+    deadLettered: failed,
+    seconds: Number(seconds.toFixed(3)),
+    recordsPerSecondPerCore: Math.round(records / seconds),
+  };
+}
+
+run('both', 2);
+const results = (['events', 'logs', 'both'] as const).map((mode) => run(mode, 10));
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      benchmark: 'filter-mapper pure mapping (decode, rules, map, encode), one core',
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      fixtureRecords: messages.length,
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
