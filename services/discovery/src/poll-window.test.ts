@@ -35,7 +35,7 @@ function listBucket(
   checkpoint: StreamCheckpoint | null,
   now: number,
 ): ListedObject[] {
-  return planListing(stream, checkpoint, now, settings).flatMap((request) =>
+  return planListing(stream, checkpoint, now, settings).requests.flatMap((request) =>
     bucket
       .filter((object) => object.key.startsWith(request.prefix))
       .filter((object) => request.startAfter === undefined || object.key > request.startAfter)
@@ -46,18 +46,22 @@ function listBucket(
 describe('planListing', () => {
   it('lists one day folder from one lateness window before the last listing', () => {
     const checkpoint = { listedUntil: at('2024-03-05T10:40:30Z'), newestDelivery: null, recent: [] };
-    expect(planListing(stream, checkpoint, at('2024-03-05T10:41:00Z'), settings)).toEqual([
-      {
-        prefix: 'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03/05/',
-        startAfter:
-          'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03/05/111122223333_CloudTrail_eu-west-1_20240305T1010',
-      },
-    ]);
+    expect(planListing(stream, checkpoint, at('2024-03-05T10:41:00Z'), settings)).toEqual({
+      requests: [
+        {
+          prefix: 'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03/05/',
+          startAfter:
+            'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03/05/111122223333_CloudTrail_eu-west-1_20240305T1010',
+        },
+      ],
+      asOf: at('2024-03-05T10:41:00Z'),
+      catchingUp: false,
+    });
   });
 
   it('lists yesterday from the window start and today whole around midnight', () => {
     const checkpoint = { listedUntil: at('2024-03-06T00:10:00Z'), newestDelivery: null, recent: [] };
-    const requests = planListing(stream, checkpoint, at('2024-03-06T00:11:00Z'), settings);
+    const { requests } = planListing(stream, checkpoint, at('2024-03-06T00:11:00Z'), settings);
     expect(requests.map((request) => [request.prefix.slice(-11), request.startAfter?.slice(-13)])).toEqual([
       ['2024/03/05/', '20240305T2340'],
       ['2024/03/06/', undefined],
@@ -70,9 +74,42 @@ describe('planListing', () => {
     expect(windowStart(null, now, { ...settings, startAt: at('2024-03-01T00:00:00Z') })).toBe(
       at('2024-03-01T00:00:00Z'),
     );
-    expect(planListing(stream, null, now, { ...settings, startAt: at('2024-03-01T00:00:00Z') })).toHaveLength(
-      5,
-    );
+  });
+
+  it('catches up from a start date one checkpointed day at a time, emitting every file once', () => {
+    const fromStart = { ...settings, startAt: at('2024-03-01T00:00:00Z') };
+    const bucket = [
+      file('20240301T0000'),
+      file('20240301T2355'),
+      file('20240303T1200'),
+      file('20240305T0940'),
+    ];
+    const now = at('2024-03-05T10:00:00Z');
+    const days: string[][] = [];
+    const emitted: string[] = [];
+    let checkpoint: StreamCheckpoint | null = null;
+    for (let step = 0; step < 10; step++) {
+      const plan = planListing(stream, checkpoint, now, fromStart);
+      days.push(plan.requests.map((request) => request.prefix.slice(-11)));
+      const listed = plan.requests.flatMap((request) =>
+        bucket.filter(
+          (o) => o.key.startsWith(request.prefix) && (!request.startAfter || o.key > request.startAfter),
+        ),
+      );
+      const outcome = foldListing(checkpoint, listed, plan.asOf, rules, fromStart);
+      emitted.push(...outcome.emit.map((o) => o.key));
+      checkpoint = outcome.next;
+      if (!plan.catchingUp) break;
+    }
+    expect(days).toEqual([
+      ['2024/03/01/'],
+      ['2024/03/02/'],
+      ['2024/03/03/'],
+      ['2024/03/04/'],
+      ['2024/03/05/'],
+    ]);
+    expect(emitted).toEqual(bucket.map((o) => o.key));
+    expect(checkpoint).toMatchObject({ listedUntil: now, recent: [bucket[3]!.key.split('/').at(-1)] });
   });
 });
 

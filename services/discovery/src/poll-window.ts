@@ -3,6 +3,7 @@ import {
   dayPrefix,
   startAfterKey,
   utcDayOf,
+  utcDayStart,
   utcDaysBetween,
 } from '@trailstream/cloudtrail';
 import { decideKey, type KeyFilterRules, type SkipReason } from './key-filter.js';
@@ -47,22 +48,38 @@ export function windowStart(
   return floorToMinute(settings.startAt ?? now - settings.latenessMs);
 }
 
+export interface ListingPlan {
+  requests: ListRequest[];
+  /** The time the listing counts as complete up to: now, or the end of a past day plus the window. */
+  asOf: number;
+  /** True while the stream is more than a day behind: the caller lists the next day right away. */
+  catchingUp: boolean;
+}
+
+const DAY = 86_400_000;
+
 /**
  * The day folders to list, each only from the window's start on: the number of List calls grows with
- * the days the window spans (one, or two around midnight), never with the objects in the bucket.
+ * the days the window spans (one, or two around midnight), never with the objects in the bucket. A
+ * stream far behind (a start date, a long outage) catches up one whole day per step, each step
+ * checkpointed, so memory holds one day of one stream at most.
  */
 export function planListing(
   stream: CloudTrailStream,
   checkpoint: StreamCheckpoint | null,
   now: number,
   settings: WindowSettings,
-): ListRequest[] {
+): ListingPlan {
   const from = windowStart(checkpoint, now, settings);
-  const days = utcDaysBetween(utcDayOf(from), utcDayOf(Math.max(from, now)));
-  return days.map((day, index) => ({
+  const nextDayStart = utcDayStart(utcDayOf(from)) + DAY;
+  // Every file of a day that ended more than a window ago has arrived.
+  const catchingUp = nextDayStart + settings.latenessMs <= now;
+  const last = catchingUp ? utcDayOf(from) : utcDayOf(Math.max(from, now));
+  const requests = utcDaysBetween(utcDayOf(from), last).map((day, index) => ({
     prefix: dayPrefix(stream, day),
     startAfter: index === 0 ? startAfterKey(stream, from) : undefined,
   }));
+  return { requests, asOf: catchingUp ? nextDayStart + settings.latenessMs : now, catchingUp };
 }
 
 export interface ListingOutcome {
@@ -72,11 +89,14 @@ export interface ListingOutcome {
   next: StreamCheckpoint;
 }
 
-/** Decides which listed files are new, and the checkpoint that holds once they are produced. */
+/**
+ * Decides which listed files are new, and the checkpoint that holds once they are produced. `asOf` is
+ * the plan's: the time the listing counts as complete up to.
+ */
 export function foldListing(
   checkpoint: StreamCheckpoint | null,
   listed: readonly ListedObject[],
-  now: number,
+  asOf: number,
   rules: KeyFilterRules,
   settings: WindowSettings,
 ): ListingOutcome {
@@ -86,8 +106,8 @@ export function foldListing(
   // Files emitted earlier but no longer listed were deleted from the bucket: forgetting them is safe.
   const kept = new Map<string, number>();
   let newestDelivery = checkpoint?.newestDelivery ?? null;
-  const listedUntil = Math.max(now, checkpoint?.listedUntil ?? now);
-  const nextStart = windowStart({ listedUntil, newestDelivery, recent: [] }, now, settings);
+  const listedUntil = Math.max(asOf, checkpoint?.listedUntil ?? asOf);
+  const nextStart = windowStart({ listedUntil, newestDelivery, recent: [] }, asOf, settings);
 
   for (const object of listed) {
     const decision = decideKey(object.key, rules);

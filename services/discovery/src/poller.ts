@@ -93,29 +93,35 @@ async function pollStream(
   onListCall: () => void,
 ): Promise<void> {
   const { ownership, metrics } = options;
-  const checkpoint = ownership.checkpoint(key);
-  const now = Date.now();
-  const listed: ListedObject[] = [];
   const stillOwned = () => {
     if (!ownership.owns(key)) throw new OwnershipLost(key);
   };
-  for (const request of planListing(stream, checkpoint, now, options.window)) {
-    options.onStreamListing?.({ streamKey: key, phase: 'start' });
-    try {
-      listed.push(...(await listFolderObjects(options.s3, source.bucket, request, onListCall, stillOwned)));
-    } finally {
-      options.onStreamListing?.({ streamKey: key, phase: 'end' });
+  let checkpoint = ownership.checkpoint(key);
+  for (;;) {
+    const now = Date.now();
+    const plan = planListing(stream, checkpoint, now, options.window);
+    const listed: ListedObject[] = [];
+    for (const request of plan.requests) {
+      options.onStreamListing?.({ streamKey: key, phase: 'start' });
+      try {
+        listed.push(...(await listFolderObjects(options.s3, source.bucket, request, onListCall, stillOwned)));
+      } finally {
+        options.onStreamListing?.({ streamKey: key, phase: 'end' });
+      }
     }
+    const outcome = foldListing(checkpoint, listed, plan.asOf, options.rules, options.window);
+    const refs = outcome.emit.map((object) =>
+      objectRefFromListing(source.bucket, options.region, object, 'poll', now),
+    );
+    await options.gate.send(options.objectsTopic, refs.map(objectRefMessage));
+    metrics.references.inc({ mode: 'poll' }, refs.length);
+    for (const reason of outcome.skipped) metrics.skippedKeys.inc({ mode: 'poll', reason });
+    if (outcome.next.newestDelivery !== null)
+      metrics.noteNewestFile(source.bucket, outcome.next.newestDelivery);
+    // A replica that lost the stream leaves the checkpoint to its new owner; the worst case is a duplicate.
+    stillOwned();
+    await ownership.save(key, outcome.next);
+    checkpoint = outcome.next;
+    if (!plan.catchingUp) return;
   }
-  const outcome = foldListing(checkpoint, listed, now, options.rules, options.window);
-  const refs = outcome.emit.map((object) =>
-    objectRefFromListing(source.bucket, options.region, object, 'poll', now),
-  );
-  await options.gate.send(options.objectsTopic, refs.map(objectRefMessage));
-  metrics.references.inc({ mode: 'poll' }, refs.length);
-  for (const reason of outcome.skipped) metrics.skippedKeys.inc({ mode: 'poll', reason });
-  if (outcome.next.newestDelivery !== null)
-    metrics.noteNewestFile(source.bucket, outcome.next.newestDelivery);
-  // A replica that lost the stream leaves the checkpoint to the new owner; the worst case is a duplicate.
-  if (ownership.owns(key)) await ownership.save(key, outcome.next);
 }

@@ -59,7 +59,7 @@ export async function replayRange(
           summary.skipped[decision.reason] = (summary.skipped[decision.reason] ?? 0) + 1;
         }
       }
-      await send(refs.map(objectRefMessage));
+      if (refs.length > 0) await send(refs.map(objectRefMessage));
       summary.references += refs.length;
     }
   }
