@@ -23,6 +23,8 @@ export interface DeliveryContext {
   /** Retry settings for one kind of item; carries the shutdown signal. */
   deliveryOptions: (kind: 'event' | 'log') => DeliveryOptions;
   signal: AbortSignal;
+  /** Called as each message is settled: accepted by Datadog, or acked by the dead-letter topic. */
+  onSettled: (index: number) => void;
   now?: () => number;
 }
 
@@ -33,13 +35,12 @@ export interface DeliverySummary {
 
 type EventItem = Extract<PlannedItem, { kind: 'event' }>;
 type LogItem = Extract<PlannedItem, { kind: 'log' }>;
-type Failure = { index: number; reasonClass: string; reasonMessage: string; attempts: number };
 
 /**
  * Delivers a run of one partition's messages: events in parallel within the rate budget, logs in batches;
  * refused items and undecodable messages go to the dead-letter topic. Resolves once every message was
  * accepted by Datadog or acked by the dead-letter topic, so the caller may commit past them. Throws
- * `ApiKeyRejectedError` (nothing committed) when Datadog refuses the key.
+ * `ApiKeyRejectedError` when Datadog refuses the key; `onSettled` tells what was settled before.
  */
 export async function deliverMessages(
   topic: string,
@@ -49,20 +50,30 @@ export async function deliverMessages(
 ): Promise<DeliverySummary> {
   const now = context.now ?? Date.now;
   const plan = planDelivery(messages, now(), context.latePolicy);
-  const failures: Failure[] = [];
   let delivered = 0;
+  let deadLettered = 0;
 
-  const settle = (item: EventItem | LogItem, result: ItemResult) => {
-    if (!result.accepted) {
-      // One attempt of the item itself failed for good; earlier tries were transient and retried.
-      failures.push({
-        index: item.index,
-        reasonClass: result.reasonClass,
-        reasonMessage: result.reasonMessage,
-        attempts: 1,
-      });
-      return;
-    }
+  const deadLetter = async (index: number, reasonClass: string, reasonMessage: string, attempts: number) => {
+    const message = messages[index] as ConsumedMessage;
+    await context.deadLetters.publish(
+      {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: message.headers,
+      },
+      { reasonClass, reasonMessage, attempts },
+    );
+    deadLettered += 1;
+    context.metrics.deadLettered.inc({ reason_class: reasonClass });
+    context.onSettled(index);
+  };
+
+  const settle = async (item: EventItem | LogItem, result: ItemResult) => {
+    // Earlier attempts were transient failures; the one that counts is the refusal.
+    if (!result.accepted) return deadLetter(item.index, result.reasonClass, result.reasonMessage, 1);
     delivered += 1;
     context.metrics.delivered.inc({ kind: item.kind });
     if (item.late) context.metrics.late.inc({ kind: item.kind });
@@ -72,17 +83,16 @@ export async function deliverMessages(
         Math.max(0, (now() - item.eventTimeMs) / 1000),
       );
     }
+    context.onSettled(item.index);
   };
 
   const events = plan.filter((item): item is EventItem => item.kind === 'event');
   const logs = plan.filter((item): item is LogItem => item.kind === 'log');
-  for (const item of plan) {
-    if (item.kind === 'dead-letter') failures.push({ ...item, attempts: 0 });
-  }
+  const refused = plan.flatMap((item) => (item.kind === 'dead-letter' ? [item] : []));
 
   const sendEvents = forEachConcurrently(events, context.eventRequestsInFlight, async (item) => {
     await context.eventBudget.take(1, context.signal);
-    settle(item, await deliverEvent(context.client, item.payload, context.deliveryOptions('event')));
+    await settle(item, await deliverEvent(context.client, item.payload, context.deliveryOptions('event')));
   });
   const sendLogs = (async () => {
     const batches = planLogBatches(logs, (item) => Buffer.byteLength(JSON.stringify(item.entry)));
@@ -92,33 +102,12 @@ export async function deliverMessages(
         batch.map((item) => item.entry),
         context.deliveryOptions('log'),
       );
-      batch.forEach((item, position) => {
-        settle(item, results[position] as ItemResult);
-      });
+      await Promise.all(batch.map((item, position) => settle(item, results[position] as ItemResult)));
     }
   })();
-  await Promise.all([sendEvents, sendLogs]);
-
-  await Promise.all(
-    failures.map(async (failure) => {
-      const message = messages[failure.index] as ConsumedMessage;
-      await context.deadLetters.publish(
-        {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers,
-        },
-        {
-          reasonClass: failure.reasonClass,
-          reasonMessage: failure.reasonMessage,
-          attempts: failure.attempts,
-        },
-      );
-      context.metrics.deadLettered.inc({ reason_class: failure.reasonClass });
-    }),
+  const sendDeadLetters = Promise.all(
+    refused.map((item) => deadLetter(item.index, item.reasonClass, item.reasonMessage, 0)),
   );
-  return { delivered, deadLettered: failures.length };
+  await Promise.all([sendEvents, sendLogs, sendDeadLetters]);
+  return { delivered, deadLettered };
 }

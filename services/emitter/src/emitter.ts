@@ -8,10 +8,12 @@ import {
   RateBudget,
 } from '@trailstream/datadog';
 import { DeadLetterPublisher, type Logger } from '@trailstream/runtime';
-import type { EachBatchPayload, Kafka } from 'kafkajs';
+import { type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners } from 'kafkajs';
 import { ApiKeyGuard } from './api-key-guard.js';
 import { deliverMessages } from './deliver-messages.js';
 import type { EmitterMetrics } from './emitter-metrics.js';
+import { PartitionCommitter } from './partition-committer.js';
+import { SettledPrefix } from './settled-prefix.js';
 
 export interface EmitterOptions {
   kafka: Kafka;
@@ -22,6 +24,8 @@ export interface EmitterOptions {
   inputTopic: string;
   deadLetterTopic: string;
   groupId: string;
+  /** How soon a crashed replica's partitions move to the others; heartbeats continue during long retries. */
+  sessionTimeoutMs: number;
   partitionsConcurrently: number;
   eventRequestsPerPartition: number;
   eventsPerSecond: number;
@@ -37,8 +41,10 @@ export interface RunningEmitter {
   stop(): Promise<void>;
 }
 
-/** Offsets are committed after this many messages at most, to keep redelivery after a crash small. */
-const MESSAGES_PER_COMMIT = 1000;
+/** Messages planned and delivered together: one logs batch at most, and a bounded plan in memory. */
+const MESSAGES_PER_RUN = 1000;
+/** How often the settled part of a run is committed while the run goes on. */
+const COMMIT_EVERY_MS = 1_000;
 /** kafkajs only heartbeats when asked during a batch; a batch may wait on Datadog for long. */
 const HEARTBEAT_EVERY_MS = 3_000;
 
@@ -52,13 +58,16 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
   const stopping = new AbortController();
   // Every request and wait in flight listens for shutdown on this one signal: hundreds at a time is normal.
   setMaxListeners(0, stopping.signal);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // Dead letters are at least once like everything here; acks=all is set per send by the publisher.
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const deadLetters = new DeadLetterPublisher(producer, options.deadLetterTopic, 'emitter');
   const consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: 45_000,
     heartbeatInterval: 3_000,
+    // A fetch in flight holds up shutdown and the first delivery after a quiet spell for this long.
+    maxWaitTimeInMs: 1_000,
   });
   let consuming = false;
 
@@ -93,12 +102,32 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
 
   const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const { partition } = batch;
+    const committer = new PartitionCommitter(async (lastSettled, next) => {
+      resolveOffset(lastSettled);
+      await consumer.commitOffsets([{ topic: inputTopic, partition, offset: next }]);
+    });
+    let chunk: KafkaMessage[] = [];
+    let settled = new SettledPrefix(0);
+    const commitSettled = () => {
+      if (settled.length === 0) return Promise.resolve();
+      return committer.commitThrough((chunk[settled.length - 1] as KafkaMessage).offset);
+    };
     const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+    // A run may take long when Datadog throttles: commit what is settled as it goes, so a crash resends little.
+    const progress = setInterval(
+      () =>
+        void commitSettled().catch((error: unknown) =>
+          logger.warn({ err: error, partition }, 'periodic commit failed'),
+        ),
+      COMMIT_EVERY_MS,
+    );
     try {
-      for (let start = 0; start < batch.messages.length; start += MESSAGES_PER_COMMIT) {
+      for (let start = 0; start < batch.messages.length; start += MESSAGES_PER_RUN) {
         // Unresolved messages are fetched again after a resume or a rebalance: leaving them is safe.
         if (!guard.isValid() || !isRunning() || isStale() || stopping.signal.aborted) return;
-        const chunk = batch.messages.slice(start, start + MESSAGES_PER_COMMIT);
+        chunk = batch.messages.slice(start, start + MESSAGES_PER_RUN);
+        const tracker = new SettledPrefix(chunk.length);
+        settled = tracker;
         await deliverMessages(inputTopic, partition, chunk, {
           client,
           eventBudget,
@@ -108,20 +137,22 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
           metrics,
           deliveryOptions: deliveryOptionsFor(partition, heartbeat),
           signal: stopping.signal,
+          onSettled: (index) => tracker.settle(index),
         });
         metrics.backoff.set({ partition: String(partition) }, 0);
-        const last = (chunk.at(-1) as { offset: string }).offset;
-        resolveOffset(last);
-        await consumer.commitOffsets([
-          { topic: inputTopic, partition, offset: (BigInt(last) + 1n).toString() },
-        ]);
+        await commitSettled();
       }
     } catch (error) {
-      if (error instanceof ApiKeyRejectedError) return guard.refused(error.status);
-      if (stopping.signal.aborted) return;
-      throw error;
+      const expected = error instanceof ApiKeyRejectedError || stopping.signal.aborted;
+      if (!expected) throw error;
+      // Keep what was settled before the stop: fewer items sent twice after the resume or the restart.
+      await commitSettled().catch((commitError: unknown) =>
+        logger.warn({ err: commitError, partition }, 'could not commit settled offsets'),
+      );
+      if (error instanceof ApiKeyRejectedError) guard.refused(error.status);
     } finally {
       clearInterval(beat);
+      clearInterval(progress);
     }
   };
 

@@ -70,6 +70,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     inputTopic: topics.datadog,
     deadLetterTopic: topics.dlq,
     groupId,
+    sessionTimeoutMs: 10_000,
     partitionsConcurrently: 3,
     eventRequestsPerPartition: 8,
     eventsPerSecond: 5_000,

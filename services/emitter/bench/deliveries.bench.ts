@@ -1,0 +1,147 @@
+/**
+ * Deliveries per second against the recording intake, printed as JSON: the Datadog client alone, and the
+ * whole emitter (Kafka in, HTTP out). Needs the local Kafka (KAFKA_BROKERS, default 127.0.0.1:9092).
+ * The intake runs in this same process, so on a small machine both share the CPU: the figures are a floor.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import {
+  ApiKey,
+  DatadogClient,
+  deliverEvent,
+  deliverLogs,
+  type EventPayload,
+  type LogEntry,
+} from '@trailstream/datadog';
+import { createLogger, ensureTopics } from '@trailstream/runtime';
+import { datadogOutputContract } from '@trailstream/schemas';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { startDatadogIntake } from '../../../packages/testkit/src/datadog-intake/index.js';
+import { forEachConcurrently } from '../src/concurrently.js';
+import { createEmitterMetrics, startEmitter } from '../src/index.js';
+import { eventOutput, logOutput } from '../test/emitter-harness.js';
+
+const key = 'b'.repeat(32);
+const events = Number(process.env.BENCH_EVENTS ?? 5_000);
+const logs = Number(process.env.BENCH_LOGS ?? 50_000);
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+const intake = await startDatadogIntake({ apiKeys: [key] });
+const client = new DatadogClient({
+  target: { baseUrl: intake.url },
+  apiKey: new ApiKey(key),
+  timeoutMs: 10_000,
+  connections: 64,
+});
+const perSecond = (count: number, startedAt: number) =>
+  Math.round(count / ((performance.now() - startedAt) / 1000));
+
+const eventPayload = (index: number): EventPayload => ({
+  title: `ConsoleLogin ${index}`,
+  text: `user ${index} logged in from 203.0.113.${index % 255}`,
+  date_happened: Math.floor(Date.now() / 1000),
+  tags: ['source:cloudtrail', 'account:123456789012', `event_id:${index}`],
+  alert_type: 'info',
+  priority: 'normal',
+  source_type_name: 'amazon web services',
+});
+const logEntry = (index: number): LogEntry => ({
+  message: JSON.stringify({ eventID: randomUUID(), eventName: 'GetObject', index, padding: 'x'.repeat(800) }),
+  ddsource: 'cloudtrail',
+  service: 'cloudtrail',
+  ddtags: 'env:bench',
+});
+
+let startedAt = performance.now();
+await forEachConcurrently(
+  Array.from({ length: events }, (_, index) => index),
+  32,
+  async (index) => {
+    await deliverEvent(client, eventPayload(index));
+  },
+);
+const clientEventsPerSecond = perSecond(events, startedAt);
+
+const logBatches = Array.from({ length: Math.ceil(logs / 1000) }, (_, batch) =>
+  Array.from({ length: Math.min(1000, logs - batch * 1000) }, (_, index) => logEntry(batch * 1000 + index)),
+);
+startedAt = performance.now();
+await forEachConcurrently(logBatches, 4, async (batch) => {
+  await deliverLogs(client, batch);
+});
+const clientLogsPerSecond = perSecond(logs, startedAt);
+await client.close();
+
+async function throughEmitter(kind: 'event' | 'log', count: number): Promise<number> {
+  intake.reset();
+  const kafka = new Kafka({ clientId: 'emitter-bench', brokers, logLevel: logLevel.NOTHING });
+  const suffix = randomUUID().slice(0, 8);
+  const topics = { datadog: `bench-datadog-${suffix}`, dlq: `bench-dlq-${suffix}` };
+  await ensureTopics(kafka, [
+    { topic: topics.datadog, numPartitions: 4 },
+    { topic: topics.dlq, numPartitions: 1 },
+  ]);
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  for (let start = 0; start < count; start += 5_000) {
+    const outputs = Array.from({ length: Math.min(5_000, count - start) }, (_, index) =>
+      kind === 'event' ? eventOutput(`bench-${start + index}`) : logOutput(`bench-${start + index}`),
+    );
+    await producer.send({
+      topic: topics.datadog,
+      messages: outputs.map((output) => ({ key: output.eventID, ...datadogOutputContract.encode(output) })),
+    });
+  }
+  await producer.disconnect();
+
+  const emitterClient = new DatadogClient({
+    target: { baseUrl: intake.url },
+    apiKey: new ApiKey(key),
+    timeoutMs: 10_000,
+    connections: 64,
+  });
+  const began = performance.now();
+  const emitter = await startEmitter({
+    kafka,
+    logger: createLogger('emitter-bench', { level: 'silent' }),
+    metrics: createEmitterMetrics(new Registry()),
+    client: emitterClient,
+    apiKeySource: { kind: 'value', value: key },
+    inputTopic: topics.datadog,
+    deadLetterTopic: topics.dlq,
+    groupId: `bench-${suffix}`,
+    sessionTimeoutMs: 30_000,
+    partitionsConcurrently: 4,
+    eventRequestsPerPartition: 8,
+    eventsPerSecond: 1_000_000,
+    eventsBurst: 1_000,
+    maxBackoffMs: 5_000,
+    keyRecheckMs: 30_000,
+    latePolicy: 'send-now',
+  });
+  const delivered = () =>
+    kind === 'event' ? intake.snapshot().events.length : intake.snapshot().logs.length;
+  while (delivered() < count) await new Promise((resolve) => setTimeout(resolve, 20));
+  const rate = perSecond(count, began);
+  await emitter.stop();
+  await emitterClient.close();
+  return rate;
+}
+
+const emitterEventsPerSecond = await throughEmitter('event', events);
+const emitterLogsPerSecond = await throughEmitter('log', logs);
+await intake.close();
+
+console.log(
+  JSON.stringify({
+    machine: { cpus: cpus().length, node: process.version },
+    events,
+    logs,
+    clientEventsPerSecond,
+    clientLogsPerSecond,
+    emitterEventsPerSecond,
+    emitterLogsPerSecond,
+    note: 'emitter figures include joining the consumer group; intake and client share this process',
+  }),
+);
