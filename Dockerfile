@@ -24,7 +24,7 @@ COPY services services
 RUN TURBO_TELEMETRY_DISABLED=1 npx turbo run build
 # What the runtime needs of each workspace: package.json, dist/, bin/, data files (rules); not sources or tests.
 RUN find packages services -mindepth 2 -maxdepth 2 \
-      \( -name src -o -name test -o -name node_modules -o -name fixtures -o -name '*.md' -o -name 'tsconfig*.json' \) \
+      \( -name src -o -name test -o -name bench -o -name node_modules -o -name fixtures -o -name '*.md' -o -name 'tsconfig*.json' \) \
       -exec rm -rf {} +
 
 FROM base AS production-dependencies

@@ -3,7 +3,8 @@
 #   - the Helm chart: helm lint, helm template with the default values and each ci/*-values.yaml, every
 #     rendered object checked against the Kubernetes/KEDA/prometheus-operator schemas (offline);
 #   - docker-compose.yml: loaded by the Compose specification's reference parser (compose-go);
-#   - the shell scripts' syntax, the JSON files, the chart's copy of the default rules.
+#   - the shell scripts' syntax, the JSON files, the chart's copy of the default rules, and that the
+#     Grafana dashboard charts only metrics the services define.
 # helm and compose-go are built from the Go module proxy into .local/tools on first use (about 3 minutes
 # on 2 cores with a cold Go cache), then reused.
 set -euo pipefail
@@ -62,5 +63,16 @@ for json in deploy/aws/*.json deploy/grafana/*.json; do
   node -e 'JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"))' "$json"
 done
 echo "shell syntax and JSON are valid"
+
+step "dashboard: every trailstream_* metric it charts is defined by a service"
+unknown=0
+for metric in $(grep -o 'trailstream_[a-z_]*' deploy/grafana/trailstream.json | sed -E 's/_(bucket|sum|count)$//' | sort -u); do
+  if ! grep -rqF "'$metric'" services/*/src packages/*/src; then
+    echo "deploy/grafana/trailstream.json charts $metric, which no service defines" >&2
+    unknown=$((unknown + 1))
+  fi
+done
+[[ $unknown -eq 0 ]]
+echo "all dashboard metrics exist"
 
 printf '\ndeploy files valid\n'
