@@ -93,6 +93,8 @@ export const kafkaEnv = {
     .optional(),
   KAFKA_SASL_USERNAME: env.optionalString(),
   KAFKA_SASL_PASSWORD: env.optionalString(),
+  /** How long a silent consumer keeps its partitions: a crashed replica's work moves after this. */
+  KAFKA_SESSION_TIMEOUT_MS: env.integer(30_000, { min: 6_000, max: 300_000 }),
 };
 
 export const topicsEnv = {

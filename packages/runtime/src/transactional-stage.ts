@@ -34,6 +34,8 @@ export interface TransactionalStageOptions {
   /** Messages handled in one transaction at most. */
   maxMessagesPerTransaction?: number;
   transactionTimeoutMs?: number;
+  /** Consumer session timeout (KAFKA_SESSION_TIMEOUT_MS): how soon a crashed replica's partitions move. */
+  sessionTimeoutMs?: number;
   /** How often one message may make its handler throw before it is dead-lettered as `handler-failed`. */
   maxHandlerAttempts?: number;
   retryPolicy?: BackoffPolicy;
@@ -226,7 +228,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
   const consumer = kafka.consumer({
     groupId,
     readUncommitted: false,
-    sessionTimeout: 45_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 500,

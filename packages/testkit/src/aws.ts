@@ -1,5 +1,10 @@
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
 import { uniqueName } from './names.js';
 
@@ -37,4 +42,42 @@ export async function createTestQueue(
     new GetQueueAttributesCommand({ QueueUrl: QueueUrl!, AttributeNames: ['QueueArn'] }),
   );
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+}
+
+/**
+ * Wires a bucket to a queue as a trail bucket is wired: a queue policy that lets S3 send, and a bucket
+ * notification for every created object. Saving it makes S3 send an `s3:TestEvent` first.
+ */
+export async function notifyQueueOnObjectCreated(
+  s3: S3Client,
+  sqs: SQSClient,
+  bucket: string,
+  queue: TestQueue,
+): Promise<void> {
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queue.url,
+      Attributes: {
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 's3.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: queue.arn,
+            },
+          ],
+        }),
+      },
+    }),
+  );
+  await s3.send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket,
+      NotificationConfiguration: {
+        QueueConfigurations: [{ QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'] }],
+      },
+    }),
+  );
 }

@@ -1,4 +1,18 @@
-export { createTestBucket, createTestQueue, type TestQueue, testS3, testSqs } from './aws.js';
+export {
+  createTestBucket,
+  createTestQueue,
+  notifyQueueOnObjectCreated,
+  type TestQueue,
+  testS3,
+  testSqs,
+} from './aws.js';
+export {
+  type DatadogIntake,
+  type DatadogIntakeOptions,
+  type Fault,
+  type IntakeSnapshot,
+  startDatadogIntake,
+} from './datadog-intake/index.js';
 export { type ProvisionedEndpoints, provisionEndpoints, type TestEndpoints } from './endpoints.js';
 export { cloudTrailLogFiles, fixturePath, fixturesRoot, readFixture } from './fixtures.js';
 export {

@@ -9,10 +9,15 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { createTestBucket, createTestQueue, testS3, testSqs } from '../src/index.js';
+import {
+  createTestBucket,
+  createTestQueue,
+  notifyQueueOnObjectCreated,
+  testS3,
+  testSqs,
+} from '../src/index.js';
 
 const s3 = testS3();
 const sqs = testSqs();
@@ -53,32 +58,7 @@ describe('the S3/SQS emulator', () => {
   it('delivers an S3 PutObject to SQS through a bucket notification', async () => {
     const bucket = await createTestBucket(s3);
     const queue = await createTestQueue(sqs);
-    await sqs.send(
-      new SetQueueAttributesCommand({
-        QueueUrl: queue.url,
-        Attributes: {
-          Policy: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 's3.amazonaws.com' },
-                Action: 'sqs:SendMessage',
-                Resource: queue.arn,
-              },
-            ],
-          }),
-        },
-      }),
-    );
-    await s3.send(
-      new PutBucketNotificationConfigurationCommand({
-        Bucket: bucket,
-        NotificationConfiguration: {
-          QueueConfigurations: [{ QueueArn: queue.arn, Events: ['s3:ObjectCreated:*'] }],
-        },
-      }),
-    );
+    await notifyQueueOnObjectCreated(s3, sqs, bucket, queue);
     const key = 'AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/file with space.json.gz';
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync('{"Records":[]}') }));
 

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import {
   ApiKey,
   type AttemptOutcome,
@@ -212,5 +215,46 @@ describe('the recording intake, driven by the Datadog client', () => {
     expect(recording.events).toHaveLength(1);
     await fetch(`${intake.url}/intake/reset`, { method: 'POST' });
     expect(intake.snapshot().events).toHaveLength(0);
+  });
+
+  it('goes through the proxy named by HTTP_PROXY / HTTPS_PROXY', async () => {
+    const tunnels: string[] = [];
+    // A forward proxy that only tunnels (CONNECT), as corporate HTTPS proxies do.
+    const proxy: Server = createServer((_request, response) => response.writeHead(405).end());
+    proxy.on('connect', (request, clientSocket, head) => {
+      tunnels.push(String(request.url));
+      const [host, port] = String(request.url).split(':');
+      const upstream = connect(Number(port), host, () => {
+        clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(clientSocket);
+        clientSocket.pipe(upstream);
+      });
+      upstream.on('error', () => clientSocket.destroy());
+      clientSocket.on('error', () => upstream.destroy());
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const address = proxy.address();
+    const proxyUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    process.env.HTTP_PROXY = proxyUrl;
+    delete process.env.NO_PROXY;
+    const proxied = new DatadogClient({
+      target: { baseUrl: intake.url },
+      apiKey: new ApiKey(goodKey),
+      timeoutMs: 2_000,
+    });
+    try {
+      expect(await proxied.sendEvent(event('via proxy'))).toEqual({ kind: 'accepted' });
+      expect(tunnels).toEqual([new URL(intake.url).host]);
+    } finally {
+      await proxied.close();
+      Object.assign(process.env, saved);
+      if (saved.HTTP_PROXY === undefined) delete process.env.HTTP_PROXY;
+      if (saved.NO_PROXY === undefined) delete process.env.NO_PROXY;
+      proxy.closeAllConnections();
+      proxy.close();
+    }
   });
 });
