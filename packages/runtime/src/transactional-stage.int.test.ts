@@ -74,6 +74,7 @@ describe('runTransactionalStage', () => {
     topics: { input: string; output: string; dlq: string },
     groupId: string,
     handle: Parameters<typeof runTransactionalStage>[0]['handle'],
+    maxBufferedMessages?: number,
   ) {
     return runTransactionalStage({
       kafka,
@@ -86,6 +87,7 @@ describe('runTransactionalStage', () => {
       maxMessagesPerTransaction: 7,
       maxHandlerAttempts: 3,
       retryPolicy: { initialMs: 10, maxMs: 50, factor: 2 },
+      maxBufferedMessages,
       handle,
     }).then((stage) => {
       running.push(stage);
@@ -141,12 +143,17 @@ describe('runTransactionalStage', () => {
     const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
     await seed(topics.input, 1);
     let attempts = 0;
-    await start(topics, uniqueName('stage'), async (_message, output) => {
-      attempts++;
-      await output.send(topics.output, [{ value: `partial-${attempts}` }]);
-      if (attempts === 1) throw new Error('crash after a partial produce');
-      await output.send(topics.output, [{ value: `rest-${attempts}` }]);
-    });
+    await start(
+      topics,
+      uniqueName('stage'),
+      async (_message, output) => {
+        attempts++;
+        await output.send(topics.output, [{ value: `partial-${attempts}` }]);
+        if (attempts === 1) throw new Error('crash after a partial produce');
+        await output.send(topics.output, [{ value: `rest-${attempts}` }]);
+      },
+      1,
+    );
     const committed = await collectMessages(kafka, topics.output, { until: (m) => m.length >= 2 });
     expect(committed.map((m) => m.value!.toString())).toEqual(['partial-2', 'rest-2']);
     const everything = await collectFor(kafka, topics.output, 2_000, true);

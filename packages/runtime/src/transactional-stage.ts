@@ -33,6 +33,8 @@ export interface TransactionalStageOptions {
   partitionsConsumedConcurrently?: number;
   /** Messages handled in one transaction at most. */
   maxMessagesPerTransaction?: number;
+  /** Produced messages held before one produce request sends them (all are sent before the commit). */
+  maxBufferedMessages?: number;
   transactionTimeoutMs?: number;
   /** Consumer session timeout (KAFKA_SESSION_TIMEOUT_MS): how soon a crashed replica's partitions move. */
   sessionTimeoutMs?: number;
@@ -84,6 +86,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     maxMessagesPerTransaction = 200,
     transactionTimeoutMs = 300_000,
     maxHandlerAttempts = 5,
+    maxBufferedMessages = 1_000,
     retryPolicy = { initialMs: 250, maxMs: 15_000, factor: 2 },
   } = options;
   const log = logger.child({ component: 'transactional-stage', inputTopic, groupId });
@@ -117,13 +120,38 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     await producer?.then((p) => p.disconnect()).catch(() => undefined);
   }
 
-  function outputFor(transaction: Transaction, message: StageMessage): TransactionOutput {
+  /**
+   * Produces of one transaction, batched: handlers send a message or a few at a time, and one produce
+   * request per message would cap a stage at a few thousand messages a second.
+   */
+  function transactionBuffer(transaction: Transaction) {
+    let pending = new Map<string, Message[]>();
+    let count = 0;
+    async function flush(): Promise<void> {
+      if (count === 0) return;
+      const topicMessages = [...pending].map(([topic, messages]) => ({ topic, messages }));
+      pending = new Map();
+      count = 0;
+      await transaction.sendBatch({ topicMessages, acks: -1 }).catch((error: Error) => {
+        throw new KafkaStepError(`produce failed: ${error.message}`, { cause: error });
+      });
+    }
+    return {
+      flush,
+      async add(topic: string, messages: Message[]): Promise<void> {
+        const list = pending.get(topic);
+        if (list) list.push(...messages);
+        else pending.set(topic, [...messages]);
+        count += messages.length;
+        if (count >= maxBufferedMessages) await flush();
+      },
+    };
+  }
+
+  function outputFor(buffer: ReturnType<typeof transactionBuffer>, message: StageMessage): TransactionOutput {
     return {
       async send(topic, messages) {
-        if (messages.length === 0) return;
-        await transaction.send({ topic, messages, acks: -1 }).catch((error: Error) => {
-          throw new KafkaStepError(`produce to ${topic} failed: ${error.message}`, { cause: error });
-        });
+        if (messages.length > 0) await buffer.add(topic, messages);
       },
       async deadLetter(reason) {
         const letter = buildDeadLetter(options.stage, message, reason);
@@ -131,18 +159,18 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
           { partition: message.partition, offset: message.offset, reasonClass: reason.reasonClass },
           `dead-lettered: ${reason.reasonMessage}`,
         );
-        await this.send(options.deadLetterTopic, [deadLetterMessage(letter)]);
+        await buffer.add(options.deadLetterTopic, [deadLetterMessage(letter)]);
       },
     };
   }
 
   async function handleInOrder(
-    transaction: Transaction,
+    buffer: ReturnType<typeof transactionBuffer>,
     messages: StageMessage[],
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     for (const message of messages) {
-      const output = outputFor(transaction, message);
+      const output = outputFor(buffer, message);
       const failureKey = `${message.partition}:${message.offset}`;
       const failures = handlerFailures.get(failureKey) ?? 0;
       if (failures >= maxHandlerAttempts) {
@@ -176,7 +204,9 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
       const producer = await producerFor(partition);
       const transaction = await producer.transaction();
       try {
-        await handleInOrder(transaction, messages, heartbeat);
+        const buffer = transactionBuffer(transaction);
+        await handleInOrder(buffer, messages, heartbeat);
+        await buffer.flush();
         await sendOffsetsWithRetry(transaction, partition, nextOffset(last.offset));
         await transaction.commit();
         for (const m of messages) handlerFailures.delete(`${partition}:${m.offset}`);

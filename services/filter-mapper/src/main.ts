@@ -64,6 +64,7 @@ await runService('filter-mapper', async ({ onShutdown }) => {
     deadLetterTopic: config.TOPIC_DLQ,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     handle: createRecordHandler({
       rules: rules.current,
       mapping: { mode: config.OUTPUT_MODE, logService: config.LOG_SERVICE },
