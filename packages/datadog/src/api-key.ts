@@ -21,10 +21,6 @@ export class ApiKey {
     return this.#value;
   }
 
-  equals(other: ApiKey): boolean {
-    return other.#value === this.#value;
-  }
-
   toString(): string {
     return REDACTED;
   }

@@ -70,10 +70,6 @@ export class DatadogClient {
     this.#apiKey = apiKey;
   }
 
-  get apiKey(): ApiKey {
-    return this.#apiKey;
-  }
-
   sendEvent(payload: EventPayload, signal?: AbortSignal): Promise<AttemptOutcome> {
     return this.#post('events', Buffer.from(JSON.stringify(payload)), {}, signal);
   }

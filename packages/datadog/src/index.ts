@@ -26,7 +26,7 @@ export {
   lateMarginSeconds,
 } from './late-item-policy.js';
 export { eventLimits, logLimits } from './limits.js';
-export { type BatchLimits, jsonArrayBytes, logBatchLimits, planLogBatches } from './log-batches.js';
+export { type BatchLimits, logBatchLimits, planLogBatches } from './log-batches.js';
 export { type EventPayload, type LogEntry, toEventPayload, toLogEntry } from './payloads.js';
 export { RateBudget, type RateBudgetOptions } from './rate-budget.js';
 export {
@@ -42,7 +42,6 @@ export {
   type DatadogSite,
   type DatadogTarget,
   datadogSites,
-  isDatadogSite,
   resolveDatadogEndpoints,
 } from './sites.js';
 export { keyValueTag, normalizeTag, normalizeTags } from './tags.js';

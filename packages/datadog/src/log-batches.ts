@@ -10,14 +10,9 @@ export const logBatchLimits: BatchLimits = {
   maxBytes: logLimits.uncompressedBatchBytes,
 };
 
-/** Bytes a JSON array of entries of these sizes takes: brackets plus a comma between entries. */
-export function jsonArrayBytes(entryBytes: readonly number[]): number {
-  return 2 + entryBytes.reduce((sum, size) => sum + size, 0) + Math.max(0, entryBytes.length - 1);
-}
-
 /**
  * Groups items, in order, into batches the logs intake accepts: at most `maxEntries` each and at most
- * `maxBytes` of uncompressed JSON. An item too large on its own gets a batch of its own, so the intake's
+ * `maxBytes` of uncompressed JSON (the entries, a comma between them, and the brackets). An item too large on its own gets a batch of its own, so the intake's
  * 413 names it alone.
  */
 export function planLogBatches<T>(

@@ -20,10 +20,6 @@ export interface DatadogEndpoints {
   validate: URL;
 }
 
-export function isDatadogSite(value: string): value is DatadogSite {
-  return (datadogSites as readonly string[]).includes(value);
-}
-
 export function resolveDatadogEndpoints(target: DatadogTarget): DatadogEndpoints {
   if ('site' in target) {
     const api = `https://api.${target.site}`;

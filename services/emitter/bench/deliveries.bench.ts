@@ -15,9 +15,9 @@ import {
 } from '@trailstream/datadog';
 import { createLogger, ensureTopics } from '@trailstream/runtime';
 import { datadogOutputContract } from '@trailstream/schemas';
+import { startDatadogIntake } from '@trailstream/testkit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { startDatadogIntake } from '../../../packages/testkit/src/datadog-intake/index.js';
 import { forEachConcurrently } from '../src/concurrently.js';
 import { createEmitterMetrics, startEmitter } from '../src/index.js';
 import { eventOutput, logOutput } from '../test/emitter-harness.js';

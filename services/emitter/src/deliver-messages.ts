@@ -28,11 +28,6 @@ export interface DeliveryContext {
   now?: () => number;
 }
 
-export interface DeliverySummary {
-  delivered: number;
-  deadLettered: number;
-}
-
 type EventItem = Extract<PlannedItem, { kind: 'event' }>;
 type LogItem = Extract<PlannedItem, { kind: 'log' }>;
 
@@ -47,11 +42,9 @@ export async function deliverMessages(
   partition: number,
   messages: readonly ConsumedMessage[],
   context: DeliveryContext,
-): Promise<DeliverySummary> {
+): Promise<void> {
   const now = context.now ?? Date.now;
   const plan = planDelivery(messages, now(), context.latePolicy);
-  let delivered = 0;
-  let deadLettered = 0;
 
   const deadLetter = async (index: number, reasonClass: string, reasonMessage: string, attempts: number) => {
     const message = messages[index] as ConsumedMessage;
@@ -66,7 +59,6 @@ export async function deliverMessages(
       },
       { reasonClass, reasonMessage, attempts },
     );
-    deadLettered += 1;
     context.metrics.deadLettered.inc({ reason_class: reasonClass });
     context.onSettled(index);
   };
@@ -74,7 +66,6 @@ export async function deliverMessages(
   const settle = async (item: EventItem | LogItem, result: ItemResult) => {
     // Earlier attempts were transient failures; the one that counts is the refusal.
     if (!result.accepted) return deadLetter(item.index, result.reasonClass, result.reasonMessage, 1);
-    delivered += 1;
     context.metrics.delivered.inc({ kind: item.kind });
     if (item.late) context.metrics.late.inc({ kind: item.kind });
     if (item.eventTimeMs !== null) {
@@ -109,5 +100,4 @@ export async function deliverMessages(
     refused.map((item) => deadLetter(item.index, item.reasonClass, item.reasonMessage, 0)),
   );
   await Promise.all([sendEvents, sendLogs, sendDeadLetters]);
-  return { delivered, deadLettered };
 }

@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { type ApiKeySource, DatadogClient, type LateItemPolicy, readApiKey } from '@trailstream/datadog';
 import { createLogger } from '@trailstream/runtime';
 import { type DatadogOutput, datadogOutputContract } from '@trailstream/schemas';
-import { createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
-import type { Kafka } from 'kafkajs';
-import { Registry } from 'prom-client';
-// Until testkit's index re-exports the intake, import it from its folder.
 import {
+  createTestTopics,
   type DatadogIntake,
   type IntakeSnapshot,
   startDatadogIntake,
-} from '../../../packages/testkit/src/datadog-intake/index.js';
+  testKafka,
+  uniqueName,
+} from '@trailstream/testkit';
+import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { createEmitterMetrics, type RunningEmitter, startEmitter } from '../src/index.js';
 
 export const goodKey = 'e'.repeat(32);

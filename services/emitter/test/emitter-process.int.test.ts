@@ -1,17 +1,14 @@
 import { type DatadogOutput, datadogOutputContract } from '@trailstream/schemas';
 import {
   createTestTopics,
+  type DatadogIntake,
   type ServiceProcess,
+  startDatadogIntake,
   startServiceProcess,
   testKafka,
   uniqueName,
 } from '@trailstream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Until testkit's index re-exports the intake, import it from its folder.
-import {
-  type DatadogIntake,
-  startDatadogIntake,
-} from '../../../packages/testkit/src/datadog-intake/index.js';
 import { eventOutput, goodKey, logOutput } from './emitter-harness.js';
 
 const kafka = testKafka();
