@@ -13,7 +13,6 @@ export const emitterEnv = {
   DD_API_KEY_FILE: env.optionalString(),
   DD_REQUEST_TIMEOUT_MS: env.integer(10_000, { min: 100, max: 300_000 }),
   EMITTER_GROUP_ID: env.string('trailstream-emitter'),
-  EMITTER_SESSION_TIMEOUT_MS: env.integer(30_000, { min: 6_000, max: 300_000 }),
   /** Partitions handled at once; each has its own requests in flight. */
   EMITTER_PARTITIONS_CONCURRENTLY: env.integer(4, { min: 1, max: 256 }),
   /** Event requests in flight per partition (the Events API takes one event per request). */

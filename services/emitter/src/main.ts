@@ -61,7 +61,7 @@ await runService('emitter', async ({ onShutdown }) => {
     inputTopic: config.TOPIC_DATADOG,
     deadLetterTopic: config.TOPIC_DLQ,
     groupId: config.EMITTER_GROUP_ID,
-    sessionTimeoutMs: config.EMITTER_SESSION_TIMEOUT_MS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConcurrently: config.EMITTER_PARTITIONS_CONCURRENTLY,
     eventRequestsPerPartition: config.EMITTER_EVENT_REQUESTS_PER_PARTITION,
     eventsPerSecond: config.EMITTER_EVENTS_PER_SECOND,

@@ -61,7 +61,7 @@ describe('emitter process', () => {
       TOPIC_DATADOG: topics.datadog,
       TOPIC_DLQ: topics.dlq,
       EMITTER_GROUP_ID: uniqueName('emitter'),
-      EMITTER_SESSION_TIMEOUT_MS: '6000',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
       EMITTER_EVENTS_PER_SECOND: '400',
       EMITTER_EVENTS_BURST: '20',
     };
