@@ -3,6 +3,7 @@
 #   - the Helm chart: helm lint, helm template with the default values and each ci/*-values.yaml, every
 #     rendered object checked against the Kubernetes/KEDA/prometheus-operator schemas (offline);
 #   - docker-compose.yml: loaded by the Compose specification's reference parser (compose-go);
+#   - the environment compose and the chart give each process passes that process's own config validation;
 #   - the shell scripts' syntax, the JSON files, the chart's copy of the default rules, and that the
 #     Grafana dashboard charts only metrics the services define.
 # helm and compose-go are built from the Go module proxy into .local/tools on first use (about 3 minutes
@@ -53,8 +54,13 @@ step "chart: rendered objects against the Kubernetes schemas"
 node deploy/validate-manifests.mjs "$rendered"/*.yaml
 
 step "compose: the Compose specification"
-"$compose_spec" docker-compose.yml >/dev/null
+"$compose_spec" --format json docker-compose.yml >"$rendered/compose.json"
 echo "docker-compose.yml is valid"
+
+step "compose and chart: each process accepts the environment it is given (its own config validation)"
+helm_args=()
+for file in "$rendered"/*.yaml; do helm_args+=(--helm "$file"); done
+node --conditions=@trailstream/source --import tsx deploy/check-stage-config.mjs --compose "$rendered/compose.json" "${helm_args[@]}"
 
 step "scripts and JSON"
 sh -n deploy/docker/entrypoint.sh

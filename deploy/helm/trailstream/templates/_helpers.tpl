@@ -55,22 +55,26 @@ app.kubernetes.io/component: {{ .stage }}
 {{- end -}}
 
 {{/*
-What the chart knows about each stage: the process name (the image's command), the topic it consumes
-and the variable its consumer group is read from. Keys are those of .Values.stages.
+What the chart knows about each stage: the process name (the image's command), the topics it uses, the
+one it consumes and the variable its consumer group is read from. Keys are those of .Values.stages.
 */}}
 {{- define "trailstream.stageFacts" -}}
 discovery:
   process: discovery
+  topics: [objects, dlq]
 fetcherParser:
   process: fetcher-parser
+  topics: [objects, records, datadog, dlq]
   inputTopic: objects
   groupVariable: CONSUMER_GROUP
 filterMapper:
   process: filter-mapper
+  topics: [objects, records, datadog, dlq]
   inputTopic: records
   groupVariable: KAFKA_GROUP_ID
 emitter:
   process: emitter
+  topics: [objects, records, datadog, dlq]
   inputTopic: datadog
   groupVariable: EMITTER_GROUP_ID
 {{- end -}}
@@ -122,14 +126,14 @@ emitter:
       name: {{ include "trailstream.kafkaSecretName" . }}
       key: {{ .Values.kafka.sasl.passwordKey }}
 {{- end }}
-- name: TOPIC_OBJECTS
-  value: {{ .Values.topics.objects | quote }}
-- name: TOPIC_RECORDS
-  value: {{ .Values.topics.records | quote }}
-- name: TOPIC_DATADOG
-  value: {{ .Values.topics.datadog | quote }}
-- name: TOPIC_DLQ
-  value: {{ .Values.topics.dlq | quote }}
+{{- end -}}
+
+{{/* TOPIC_* for the topics a process uses; call with (dict "root" $ "topics" (list "objects" "dlq")). */}}
+{{- define "trailstream.topicsEnv" -}}
+{{- range .topics }}
+- name: TOPIC_{{ upper . }}
+  value: {{ get $.root.Values.topics . | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "trailstream.kafkaCaVolume" -}}
