@@ -4,7 +4,6 @@ import type { CloudTrailRecord, DeadLetter } from '@trailstream/schemas';
 import {
   cloudTrailKey,
   cloudTrailLogFiles,
-  collectFor,
   collectMessages,
   readFixture,
   type ServiceProcess,
