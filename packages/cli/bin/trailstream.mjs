@@ -1,16 +1,24 @@
 #!/usr/bin/env node
-// Runs the built CLI when there is one (the image); in a clone after `npm ci`, runs the TypeScript
-// sources through tsx, with the export condition that points workspace packages at their sources.
+// In a clone (tsx installed with the dev dependencies) this runs the TypeScript sources, with the export
+// condition that points workspace packages at their sources; in the production image, where only
+// production dependencies exist, it runs the built output.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'main.js');
 
-if (existsSync(built)) {
-  await import(built);
+function hasTsx() {
+  try {
+    import.meta.resolve('tsx');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (!hasTsx()) {
+  await import(join(root, 'dist', 'main.js'));
 } else {
   const child = spawn(
     process.execPath,

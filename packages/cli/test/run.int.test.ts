@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { eventLimits } from '@trailstream/datadog';
-import { createTestBucket, testS3 } from '@trailstream/testkit';
+import { createTestBucket, startDatadogIntake, testS3 } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { sampleTrailFolder } from '../src/commands/run.js';
 import { runCli } from './run-cli.js';
@@ -91,6 +91,44 @@ describe('trailstream run (npm start)', () => {
         .map((l) => JSON.parse(l).title)
         .sort();
     expect(titles(fromS3.stdout)).toEqual(titles(local.stdout));
+  });
+
+  it('sends to Datadog instead of printing when a key is given, and refuses a key Datadog refuses', async () => {
+    const intake = await startDatadogIntake({ apiKeys: ['right-key-0123456789'] });
+    try {
+      const printed = await runCli(['run', '--mode', 'both']);
+      const sent = await runCli(['run', '--mode', 'both', '--dd-url', intake.url], {
+        DD_API_KEY: 'right-key-0123456789',
+      });
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stdout).toBe('');
+      const events = Number(summaryValue(sent.stderr, 'events'));
+      const logs = Number(summaryValue(sent.stderr, 'logs'));
+      expect(logs).toBe(2900);
+      expect(summaryValue(sent.stderr, 'datadog')).toBe(`${events + logs} accepted, 0 refused`);
+      const snapshot = intake.snapshot();
+      expect(snapshot.events).toHaveLength(events);
+      expect(snapshot.logs).toHaveLength(logs);
+      expect(snapshot.rejections).toEqual([]);
+      // The same bodies the printing run showed, apart from the delivery-time date of these late items.
+      const titles = (items: { title: unknown }[]) => items.map((e) => String(e.title)).sort();
+      const printedEvents = printed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((p) => 'title' in p);
+      expect(titles(snapshot.events.map((e) => e.payload as { title: unknown }))).toEqual(
+        titles(printedEvents),
+      );
+      expect(sent.stderr).not.toContain('right-key-0123456789');
+
+      const refused = await runCli(['run', '--dd-url', intake.url], { DD_API_KEY: 'wrong-key-0123456789' });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('Datadog refused the API key (HTTP 403)');
+      expect(refused.stderr).not.toContain('wrong-key-0123456789');
+    } finally {
+      await intake.close();
+    }
   });
 
   it('reports an unreadable file and goes on with the rest', async () => {

@@ -2,11 +2,20 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { utcDayOf } from '@trailstream/cloudtrail';
-import { type LateItemPolicy, lateItemPolicies } from '@trailstream/datadog';
+import {
+  apiKeySourceFromEnv,
+  DatadogClient,
+  type DatadogSite,
+  datadogSites,
+  type LateItemPolicy,
+  lateItemPolicies,
+  readApiKey,
+} from '@trailstream/datadog';
 import { parsePollSource, parseUtcDay } from '@trailstream/discovery';
 import { type OutputMode, outputModes } from '@trailstream/filter-mapper';
 import { CliError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { datadogSink } from '../embedded/datadog-sink.js';
 import { formatSummary, runEmbeddedPipeline } from '../embedded/embedded-pipeline.js';
 import { localFolderSource, type ObjectSource, s3Source } from '../embedded/object-sources.js';
 import { printSink } from '../embedded/print-sink.js';
@@ -53,6 +62,11 @@ export const runCommand = defineCommand({
       'items older than Datadog accepts: send-now (default, re-dated, real time in text and a tag) or dead-letter',
     ],
     ['--log-service <name>', 'the service of log entries (default cloudtrail)'],
+    [
+      '--dd-site <site>',
+      `send to Datadog instead of printing, on this site (${datadogSites.join(', ')}); needs $DD_API_KEY or $DD_API_KEY_FILE`,
+    ],
+    ['--dd-url <url>', 'send to this URL instead of a Datadog site (a proxy, or the recording intake)'],
   ],
   options: {
     from: { type: 'string' },
@@ -64,6 +78,8 @@ export const runCommand = defineCommand({
     'include-insights': { type: 'boolean' },
     'late-policy': { type: 'string' },
     'log-service': { type: 'string' },
+    'dd-site': { type: 'string' },
+    'dd-url': { type: 'string' },
   },
   async run({ values }) {
     const mode: OutputMode = oneOf('--mode', values.mode, outputModes, 'events');
@@ -95,17 +111,70 @@ export const runCommand = defineCommand({
       source = localFolderSource(from, includeInsights);
     }
 
-    process.stderr.write(`reading ${source.describe} with rules ${rulesPath} (mode: ${mode})\n`);
+    const client = await datadogClientFor(
+      values['dd-site'] ?? process.env.DD_SITE,
+      values['dd-url'] ?? process.env.DD_URL,
+    );
+    const delivery = client ? datadogSink(client, policy) : undefined;
+    const sink = delivery ?? printSink(process.stdout, policy);
+    process.stderr.write(
+      `reading ${source.describe} with rules ${rulesPath} (mode: ${mode}) → ${client ? client.endpoints.events.origin : 'stdout'}\n`,
+    );
     const progress = new Progress('files');
-    const summary = await runEmbeddedPipeline({
-      source,
-      rules,
-      mapping: { mode, logService: values['log-service'] ?? 'cloudtrail' },
-      sink: printSink(process.stdout, policy),
-      onObject: (records) => progress.advance(1, `${records} records`),
-    });
-    progress.finish();
-    process.stderr.write(`${formatSummary(summary)}\n`);
-    return 0;
+    try {
+      const summary = await runEmbeddedPipeline({
+        source,
+        rules,
+        mapping: { mode, logService: values['log-service'] ?? 'cloudtrail' },
+        sink,
+        onObject: (records) => progress.advance(1, `${records} records`),
+      });
+      progress.finish();
+      process.stderr.write(`${formatSummary(summary)}\n`);
+      if (!delivery) return 0;
+      process.stderr.write(
+        `  datadog    ${delivery.tally.accepted} accepted, ${delivery.tally.refused} refused\n`,
+      );
+      return delivery.tally.refused > 0 ? 1 : 0;
+    } finally {
+      await client?.close();
+    }
   },
 });
+
+/** A Datadog client when a key is configured (and accepted), else undefined: print instead. */
+async function datadogClientFor(
+  site: string | undefined,
+  url: string | undefined,
+): Promise<DatadogClient | undefined> {
+  if (!process.env.DD_API_KEY && !process.env.DD_API_KEY_FILE) {
+    if (site || url)
+      throw new CliError(
+        '--dd-site/--dd-url need the API key in $DD_API_KEY or a file named by $DD_API_KEY_FILE',
+      );
+    return undefined;
+  }
+  const isSite = (name: string): name is DatadogSite => (datadogSites as readonly string[]).includes(name);
+  if (site !== undefined && !isSite(site)) {
+    throw new CliError(`--dd-site expects one of ${datadogSites.join(', ')}, got "${site}"`);
+  }
+  if (url !== undefined && !URL.canParse(url)) throw new CliError(`--dd-url expects a URL, got "${url}"`);
+  const apiKey = await readApiKey(apiKeySourceFromEnv(process.env)).catch((error: Error) => {
+    throw new CliError(`cannot read the Datadog API key: ${error.message}`);
+  });
+  const client = new DatadogClient({
+    target: url ? { baseUrl: url } : { site: site !== undefined && isSite(site) ? site : 'datadoghq.com' },
+    apiKey,
+    timeoutMs: 10_000,
+  });
+  const check = await client.validateKey();
+  if (check.kind === 'invalid') {
+    await client.close();
+    throw new CliError(`Datadog refused the API key (HTTP ${check.status}); check DD_API_KEY and the site`);
+  }
+  if (check.kind === 'unknown') {
+    await client.close();
+    throw new CliError(`cannot check the API key with Datadog: ${check.reason}`);
+  }
+  return client;
+}
