@@ -44,11 +44,17 @@ for values in "$chart"/ci/*-values.yaml; do
   "$helm" template trailstream "$chart" --kube-version "$kube_version" -f "$values" >"$rendered/$(basename "$values")"
 done
 
-step "chart: refuses what the services cannot do (MSK IAM auth)"
-if "$helm" template trailstream "$chart" --kube-version "$kube_version" --set kafka.sasl.mechanism=aws-msk-iam >/dev/null 2>&1; then
-  echo "rendering with kafka.sasl.mechanism=aws-msk-iam should fail" >&2
-  exit 1
-fi
+step "chart: refuses what the services cannot do (MSK IAM auth) and values it does not know"
+refused() { # <--set assignment>
+  if "$helm" template trailstream "$chart" --kube-version "$kube_version" --set "$1" >/dev/null 2>&1; then
+    echo "rendering with --set $1 should fail" >&2
+    exit 1
+  fi
+  echo "refused: --set $1"
+}
+refused kafka.sasl.mechanism=aws-msk-iam
+refused stages.emiter.replicas=2
+refused stages.emitter.autoscaling.enabled=true,stages.emitter.keda.enabled=true
 
 step "chart: rendered objects against the Kubernetes schemas"
 node deploy/validate-manifests.mjs "$rendered"/*.yaml
