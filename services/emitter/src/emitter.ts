@@ -64,7 +64,9 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
   const deadLetters = new DeadLetterPublisher(producer, options.deadLetterTopic, 'emitter');
   const consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: 45_000,
+    sessionTimeout: options.sessionTimeoutMs,
+    // A crashed member holds a rebalance up to this long; a live one finishing a run rejoins well within it.
+    rebalanceTimeout: 2 * options.sessionTimeoutMs,
     heartbeatInterval: 3_000,
     // A fetch in flight holds up shutdown and the first delivery after a quiet spell for this long.
     maxWaitTimeInMs: 1_000,

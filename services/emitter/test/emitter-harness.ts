@@ -157,6 +157,19 @@ export const logOutput = (id: string, eventTime = new Date().toISOString()): Dat
   },
 });
 
+/** Polls `check` until it returns true, failing with `what` after the timeout. */
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The offsets the group committed, per partition of the datadog topic. */
 export async function committedOffsets(harness: Harness): Promise<number[]> {
   const admin = harness.kafka.admin();

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   committedOffsets,
   eventOutput,
+  eventually,
   goodKey,
   type Harness,
   logOutput,
@@ -43,11 +44,14 @@ describe('emitter', () => {
     expect(titles(h)).toEqual(new Set(eventIds.map((id) => `ConsoleLogin ${id}`)));
     expect(logMessages(h)).toEqual(new Set(logIds));
     expect(h.emitter.isReady()).toBe(true);
+    // The intake records before its answer reaches the emitter: wait for the commits.
+    await eventually(
+      'every offset committed',
+      async () => (await committedOffsets(h)).reduce((a, b) => a + b, 0) === 1800,
+    );
     expect(await metricValue(h.registry, 'trailstream_emitter_delivered_total', { kind: 'event' })).toBe(300);
     expect(await metricValue(h.registry, 'trailstream_emitter_delivered_total', { kind: 'log' })).toBe(1500);
     expect(await collectFor(h.kafka, h.topics.dlq, 1_000)).toHaveLength(0);
-    const committed = await committedOffsets(h);
-    expect(committed.reduce((sum, offset) => sum + offset, 0)).toBe(1800);
   });
 
   it('survives bursts of 429, 500 and dropped connections with nothing lost', async () => {
@@ -95,11 +99,14 @@ describe('emitter', () => {
       originalKey: Buffer.from('poison-me'),
     });
     expect(letter.reasonMessage).toContain('HTTP 400');
-    expect(
-      await metricValue(h.registry, 'trailstream_emitter_dead_lettered_total', {
-        reason_class: 'datadog-rejected',
-      }),
-    ).toBe(1);
+    // The letter is acked before the emitter counts it.
+    await eventually(
+      'the dead letter counted',
+      async () =>
+        (await metricValue(h.registry, 'trailstream_emitter_dead_lettered_total', {
+          reason_class: 'datadog-rejected',
+        })) === 1,
+    );
     expect(await collectFor(h.kafka, h.topics.dlq, 1_000)).toHaveLength(1);
   });
 
@@ -158,7 +165,11 @@ describe('emitter', () => {
     const log = snapshot.logs[0]!.entry;
     expect(String(log.ddtags)).toContain(LATE_TAG);
     expect(JSON.parse(String(log.message)).eventTime).toBe(longAgo);
-    expect(await metricValue(h.registry, 'trailstream_emitter_late_items_total')).toBe(2);
+    // The intake records before its answer reaches the emitter, which counts on the answer.
+    await eventually(
+      'both late items counted',
+      async () => (await metricValue(h.registry, 'trailstream_emitter_late_items_total')) === 2,
+    );
     expect(snapshot.rejections).toHaveLength(0);
   });
 
