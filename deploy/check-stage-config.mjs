@@ -8,10 +8,9 @@ import { parseArgs } from 'node:util';
 import { discoveryEnv } from '@trailstream/discovery';
 import { emitterEnv } from '@trailstream/emitter';
 import { fetcherEnv } from '@trailstream/fetcher-parser';
+import { filterMapperEnv } from '@trailstream/filter-mapper';
 import { ConfigError, kafkaEnv, loadConfig, topicsEnv } from '@trailstream/runtime';
 import { parseAllDocuments } from 'yaml';
-// filter-mapper's package does not export its environment shape (yet): read it from its module.
-import { filterMapperEnv } from '../services/filter-mapper/src/service/config.ts';
 
 /** Variables the AWS SDK reads itself, for the processes that call AWS. */
 const awsSdkVariables = ['AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];

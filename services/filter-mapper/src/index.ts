@@ -15,3 +15,4 @@ export { defaultRulesPath } from './rules/default-rules.js';
 export { parseRules, RulesError, type RulesProblem } from './rules/parse-rules.js';
 export type { IncludeRule, Rule, RuleDecision, RuleOverrides, RuleSet } from './rules/rule-set.js';
 export { selectRule } from './rules/select-rule.js';
+export { filterMapperEnv } from './service/config.js';
