@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachConcurrently } from './concurrently.js';
+import { forEachConcurrently, settleAll } from './concurrently.js';
 
 describe('forEachConcurrently', () => {
   it('runs every item, never more than the limit at once', async () => {
@@ -17,11 +17,37 @@ describe('forEachConcurrently', () => {
     expect(peak).toBe(3);
   });
 
-  it('rejects with the failure of an item', async () => {
+  it('starts nothing after a failure, waits for the running items, then rejects with the failure', async () => {
+    const started: number[] = [];
+    let finishedAfterFailure = false;
+    const run = forEachConcurrently([1, 2, 3, 4, 5], 2, async (item) => {
+      started.push(item);
+      if (item === 1) throw new Error('boom');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      finishedAfterFailure = true;
+    });
+    await expect(run).rejects.toThrow('boom');
+    expect(started).toEqual([1, 2]);
+    expect(finishedAfterFailure).toBe(true);
+  });
+});
+
+describe('settleAll', () => {
+  it('waits for every promise before rejecting with the first failure', async () => {
+    let slowDone = false;
+    const slow = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        slowDone = true;
+        resolve();
+      }, 20),
+    );
     await expect(
-      forEachConcurrently([1, 2], 2, async (item) => {
-        if (item === 2) throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
+      settleAll([Promise.reject(new Error('first')), slow, Promise.reject(new Error('second'))]),
+    ).rejects.toThrow('first');
+    expect(slowDone).toBe(true);
+  });
+
+  it('resolves when all succeed', async () => {
+    await expect(settleAll([Promise.resolve(1), Promise.resolve(2)])).resolves.toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@ import {
   type RateBudget,
 } from '@trailstream/datadog';
 import type { DeadLetterPublisher } from '@trailstream/runtime';
-import { forEachConcurrently } from './concurrently.js';
+import { forEachConcurrently, settleAll } from './concurrently.js';
 import { type ConsumedMessage, type PlannedItem, planDelivery } from './delivery-plan.js';
 import type { EmitterMetrics } from './emitter-metrics.js';
 
@@ -81,23 +81,40 @@ export async function deliverMessages(
   const logs = plan.filter((item): item is LogItem => item.kind === 'log');
   const refused = plan.flatMap((item) => (item.kind === 'dead-letter' ? [item] : []));
 
-  const sendEvents = forEachConcurrently(events, context.eventRequestsInFlight, async (item) => {
-    await context.eventBudget.take(1, context.signal);
-    await settle(item, await deliverEvent(context.client, item.payload, context.deliveryOptions('event')));
-  });
+  // After any failure (a refused key, the dead-letter topic down) no new request starts in this run.
+  let failed = false;
+  const unlessFailed = async (work: () => Promise<void>) => {
+    if (failed) return;
+    try {
+      await work();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  };
+
+  const sendEvents = forEachConcurrently(events, context.eventRequestsInFlight, (item) =>
+    unlessFailed(async () => {
+      await context.eventBudget.take(1, context.signal);
+      await settle(item, await deliverEvent(context.client, item.payload, context.deliveryOptions('event')));
+    }),
+  );
   const sendLogs = (async () => {
     const batches = planLogBatches(logs, (item) => Buffer.byteLength(JSON.stringify(item.entry)));
     for (const batch of batches) {
-      const results = await deliverLogs(
-        context.client,
-        batch.map((item) => item.entry),
-        context.deliveryOptions('log'),
-      );
-      await Promise.all(batch.map((item, position) => settle(item, results[position] as ItemResult)));
+      await unlessFailed(async () => {
+        const results = await deliverLogs(
+          context.client,
+          batch.map((item) => item.entry),
+          context.deliveryOptions('log'),
+        );
+        await settleAll(batch.map((item, position) => settle(item, results[position] as ItemResult)));
+      });
     }
   })();
-  const sendDeadLetters = Promise.all(
+  const sendDeadLetters = settleAll(
     refused.map((item) => deadLetter(item.index, item.reasonClass, item.reasonMessage, 0)),
   );
-  await Promise.all([sendEvents, sendLogs, sendDeadLetters]);
+  // Wait for every path to stop before reporting a failure: nothing may go on after the caller moved on.
+  await settleAll([sendEvents, sendLogs, sendDeadLetters]);
 }
