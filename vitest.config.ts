@@ -22,6 +22,8 @@ export default defineConfig({
           name: 'integration',
           include: ['{packages,services}/*/{src,test}/**/*.int.test.ts'],
           globalSetup: ['packages/testkit/src/global-setup.ts'],
+          // One file at a time: these tests start service processes, Kafka and moto share two cores.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
