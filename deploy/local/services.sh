@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Real Kafka (KRaft, one node) and moto (S3 + SQS) as local processes, for machines without Docker.
 #
-#   deploy/local/services.sh up       install on first use, start what is not running, wait until ready
-#   deploy/local/services.sh down     stop only the processes this script started (by pid)
+#   deploy/local/services.sh up [kafka|moto]    install on first use, start what is not running, wait until ready
+#   deploy/local/services.sh down [kafka|moto]  stop only the processes this script started (by pid)
 #   deploy/local/services.sh status   say what runs where
 #   deploy/local/services.sh env      print the environment variables that point clients at them
 #   deploy/local/services.sh install  fetch Kafka's jars (Maven) and moto (pip) without starting
@@ -195,15 +195,24 @@ AWS_SECRET_ACCESS_KEY=test
 EOF
 }
 
+which="${2:-all}"
+case "$which" in
+  all | kafka | moto) ;;
+  *)
+    echo "usage: $0 up|down [kafka|moto]" >&2
+    exit 2
+    ;;
+esac
+
 case "${1:-}" in
   up)
-    start_kafka
-    start_moto
+    [[ "$which" == moto ]] || start_kafka
+    [[ "$which" == kafka ]] || start_moto
     print_env
     ;;
   down)
-    stop_pid "$state/moto.pid" moto
-    stop_pid "$kafka_home/kafka.pid" Kafka
+    [[ "$which" == kafka ]] || stop_pid "$state/moto.pid" moto
+    [[ "$which" == moto ]] || stop_pid "$kafka_home/kafka.pid" Kafka
     ;;
   status)
     status_line "$kafka_home/kafka.pid" kafka "127.0.0.1:$kafka_port"
@@ -215,7 +224,7 @@ case "${1:-}" in
     install_moto
     ;;
   *)
-    echo "usage: $0 up|down|status|env|install" >&2
+    echo "usage: $0 up|down [kafka|moto] | status | env | install" >&2
     exit 2
     ;;
 esac
