@@ -1,4 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type UtcDay, utcDayOf } from '@trailstream/cloudtrail';
+import { parseUtcDay } from '@trailstream/discovery';
 import { CliError } from './cli-error.js';
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -66,4 +68,26 @@ export function parsePositiveInteger(flag: string, value: string | undefined, fa
   if (!Number.isInteger(n) || n <= 0)
     throw new CliError(`${flag} expects a positive whole number, got "${value}"`);
   return n;
+}
+
+export function parseChoice<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new CliError(`${flag} expects one of ${allowed.join(', ')}, got "${value}"`);
+}
+
+/** A `YYYY-MM-DD` flag; without a fallback (epoch ms of a day) the flag is required. */
+export function parseDay(flag: string, value: string | undefined, fallback?: number): UtcDay {
+  if (value === undefined) {
+    if (fallback === undefined) throw new CliError(`${flag} is required (YYYY-MM-DD)`);
+    return utcDayOf(fallback);
+  }
+  const day = parseUtcDay(value);
+  if (!day) throw new CliError(`${flag} expects a date as YYYY-MM-DD, got "${value}"`);
+  return day;
 }

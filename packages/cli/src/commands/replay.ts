@@ -1,21 +1,15 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { type UtcDay, utcDaysBetween } from '@trailstream/cloudtrail';
-import { parsePollSource, parseUtcDay, replayRange } from '@trailstream/discovery';
+import { parsePollSource, replayRange } from '@trailstream/discovery';
 import { CliError } from '../cli-error.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, parseDay } from '../command.js';
+import { everyAccountAndRegion } from '../embedded/object-sources.js';
 import { connectKafka, requireTopic } from '../kafka-connection.js';
 import { Progress } from '../progress.js';
 import { readReplayPosition, writeReplayPosition } from '../replay-position.js';
 
 const formatDay = (d: UtcDay) =>
   `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-
-function requiredDay(flag: string, value: string | undefined): UtcDay {
-  if (value === undefined) throw new CliError(`${flag} is required (YYYY-MM-DD)`);
-  const day = parseUtcDay(value);
-  if (!day) throw new CliError(`${flag} expects a date as YYYY-MM-DD, got "${value}"`);
-  return day;
-}
 
 export const replayCommand = defineCommand({
   name: 'replay',
@@ -49,8 +43,8 @@ export const replayCommand = defineCommand({
     if (!values.source) throw new CliError('--source is required');
     const source = parsePollSource(values.source);
     if (typeof source === 'string') throw new CliError(`--source: ${source}`);
-    const since = requiredDay('--since', values.since);
-    const until = requiredDay('--until', values.until);
+    const since = parseDay('--since', values.since);
+    const until = parseDay('--until', values.until);
     const days = utcDaysBetween(since, until);
     if (days.length === 0) throw new CliError('--since is after --until');
     const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -93,13 +87,7 @@ export const replayCommand = defineCommand({
             region,
             from: day,
             to: day,
-            rules: {
-              includeInsights: values['include-insights'] ?? false,
-              accountsAllow: new Set(),
-              accountsDeny: new Set(),
-              regionsAllow: new Set(),
-              regionsDeny: new Set(),
-            },
+            rules: everyAccountAndRegion(values['include-insights'] ?? false),
           },
           async (messages) => {
             if (messages.length > 0) await producer.send({ topic: topics.TOPIC_OBJECTS, acks: -1, messages });

@@ -1,7 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
-import { utcDayOf } from '@trailstream/cloudtrail';
 import {
   apiKeySourceFromEnv,
   DatadogClient,
@@ -11,10 +10,10 @@ import {
   lateItemPolicies,
   readApiKey,
 } from '@trailstream/datadog';
-import { parsePollSource, parseUtcDay } from '@trailstream/discovery';
+import { parsePollSource } from '@trailstream/discovery';
 import { type OutputMode, outputModes } from '@trailstream/filter-mapper';
 import { CliError } from '../cli-error.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, parseChoice, parseDay } from '../command.js';
 import { datadogSink } from '../embedded/datadog-sink.js';
 import { formatSummary, runEmbeddedPipeline } from '../embedded/embedded-pipeline.js';
 import { localFolderSource, type ObjectSource, s3Source } from '../embedded/object-sources.js';
@@ -23,24 +22,6 @@ import { Progress } from '../progress.js';
 import { loadRules } from '../rules-file.js';
 
 export const sampleTrailFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../sample-trail');
-
-function oneOf<T extends string>(
-  flag: string,
-  value: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined) return fallback;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new CliError(`${flag} expects one of ${allowed.join(', ')}, got "${value}"`);
-}
-
-function day(flag: string, value: string | undefined, fallback: number) {
-  if (value === undefined) return utcDayOf(fallback);
-  const parsed = parseUtcDay(value);
-  if (!parsed) throw new CliError(`${flag} expects a date as YYYY-MM-DD, got "${value}"`);
-  return parsed;
-}
 
 export const runCommand = defineCommand({
   name: 'run',
@@ -82,8 +63,8 @@ export const runCommand = defineCommand({
     'dd-url': { type: 'string' },
   },
   async run({ values }) {
-    const mode: OutputMode = oneOf('--mode', values.mode, outputModes, 'events');
-    const policy: LateItemPolicy = oneOf(
+    const mode: OutputMode = parseChoice('--mode', values.mode, outputModes, 'events');
+    const policy: LateItemPolicy = parseChoice(
       '--late-policy',
       values['late-policy'],
       lateItemPolicies,
@@ -103,8 +84,8 @@ export const runCommand = defineCommand({
       source = s3Source(s3, {
         source: parsed,
         region,
-        from: day('--since', values.since, now - 24 * 60 * 60 * 1000),
-        to: day('--until', values.until, now),
+        from: parseDay('--since', values.since, now - 24 * 60 * 60 * 1000),
+        to: parseDay('--until', values.until, now),
         includeInsights,
       });
     } else {

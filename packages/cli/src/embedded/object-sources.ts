@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type KeySkipReason, selectCloudTrailKey, type UtcDay } from '@trailstream/cloudtrail';
-import { type PollSource, replayRange, type SkipReason } from '@trailstream/discovery';
+import { type KeyFilterRules, type PollSource, replayRange, type SkipReason } from '@trailstream/discovery';
 import { openObject } from '@trailstream/fetcher-parser';
 import { defaultBackoff } from '@trailstream/runtime';
 import { type ObjectRef, objectRefContract } from '@trailstream/schemas';
@@ -91,13 +91,7 @@ export function s3Source(s3: S3Client, options: S3SourceOptions): ObjectSource {
           region: options.region,
           from: options.from,
           to: options.to,
-          rules: {
-            includeInsights: options.includeInsights,
-            accountsAllow: new Set(),
-            accountsDeny: new Set(),
-            regionsAllow: new Set(),
-            regionsDeny: new Set(),
-          },
+          rules: everyAccountAndRegion(options.includeInsights),
         },
         async (messages) => {
           for (const message of messages)
@@ -121,4 +115,10 @@ export function s3Source(s3: S3Client, options: S3SourceOptions): ObjectSource {
       }
     },
   };
+}
+
+/** Discovery's key filter with no account or region lists: every CloudTrail log file of the trail. */
+export function everyAccountAndRegion(includeInsights: boolean): KeyFilterRules {
+  const none = new Set<string>();
+  return { includeInsights, accountsAllow: none, accountsDeny: none, regionsAllow: none, regionsDeny: none };
 }
