@@ -15,7 +15,7 @@ export interface LargeObject {
 
 /**
  * Writes one gzip log object of about `inflatedBytes`, built from the real record templates with fresh
- * eventIDs. One record per line (valid JSON, CloudTrail's shape) so the floor can parse it record by
+ * eventIDs (and the eventTime and awsRegion some templates lack). One record per line (valid JSON, CloudTrail's shape) so the floor can parse it record by
  * record: V8 cannot hold a string over ~512 MiB, so nobody can `JSON.parse` such a file whole.
  */
 export async function writeLargeObject(path: string, inflatedBytes: number): Promise<LargeObject> {
@@ -31,7 +31,12 @@ export async function writeLargeObject(path: string, inflatedBytes: number): Pro
   };
   await write('{"Records":[\n');
   while (written < inflatedBytes) {
-    const record = { ...templates[records % templates.length]!, eventID: `large-${records}` };
+    const record = {
+      ...templates[records % templates.length]!,
+      eventID: `large-${records}`,
+      eventTime: '2024-05-01T10:00:00Z',
+      awsRegion: 'us-east-1',
+    };
     await write(`${records === 0 ? '' : ',\n'}${JSON.stringify(record)}`);
     records++;
   }

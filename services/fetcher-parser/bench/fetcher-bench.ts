@@ -1,7 +1,9 @@
 /**
  * Records/s and peak RSS of the fetcher-parser, end to end through real Kafka and the S3 emulator,
  * beside the floor (gunzip + JSON.parse of the same bytes in one process, no Kafka). Prints JSON.
- * Sizes: BENCH_FILES (2000), BENCH_RECORDS_PER_FILE (250), BENCH_LARGE_MIB (1024).
+ * Sizes: BENCH_FILES (2000), BENCH_RECORDS_PER_FILE (250), BENCH_LARGE_MIB (1024); BENCH_PARTITIONS (4)
+ * input partitions, each one object in flight. Also printed: the S3 emulator alone (GetObject of
+ * every object, drained, as many at once as partitions), which bounds the typical case here.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -9,7 +11,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type ObjectRef, objectRefContract, objectRefKey } from '@trailstream/schemas';
 import { provisionEndpoints, syntheticTrail, type TestEndpoints, uniqueName } from '@trailstream/testkit';
 import { Kafka, logLevel } from 'kafkajs';
@@ -18,7 +20,7 @@ import { parseLargeByLines, parseWhole, writeLargeObject } from './bench-objects
 const FILES = Number(process.env.BENCH_FILES ?? 2000);
 const RECORDS_PER_FILE = Number(process.env.BENCH_RECORDS_PER_FILE ?? 250);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
-const PARTITIONS = 4;
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
 const serviceDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Upload {
@@ -29,6 +31,8 @@ interface Upload {
 
 interface PipelineRun {
   seconds: number;
+  /** GetObject of every object, bodies drained, PARTITIONS at a time: the emulator's share. */
+  s3OnlySeconds: number;
   peakRssMiB: number;
   idleRssMiB: number;
 }
@@ -69,6 +73,7 @@ async function main(): Promise<void> {
       ]);
       const report = {
         machine: { cores: 2, note: 'Kafka, moto and the service share the 2 cores' },
+        partitionsInFlight: PARTITIONS,
         typical: scenario(typicalRecords, sumBytes(typicalBodies), typical, floorTypical.seconds, {
           files: FILES,
           recordsPerFile: RECORDS_PER_FILE,
@@ -107,6 +112,10 @@ function scenario(
     peakRssMiB: run.peakRssMiB,
     idleRssMiB: run.idleRssMiB,
     floor: { seconds: round(floorSeconds), recordsPerSecond: floorRecordsPerSecond },
+    s3EmulatorOnly: {
+      seconds: round(run.s3OnlySeconds),
+      recordsPerSecond: Math.round(records / run.s3OnlySeconds),
+    },
     floorToPipelineRatio: round(floorRecordsPerSecond / recordsPerSecond),
   };
 }
@@ -197,7 +206,16 @@ async function runPipeline(
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - started) / 1000;
-    return { seconds, peakRssMiB: await rssMiB(service.pid!, 'VmHWM'), idleRssMiB };
+    const s3Started = performance.now();
+    await inParallel(refs, PARTITIONS, async (ref) => {
+      const { Body } = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      for await (const _ of Body as AsyncIterable<Uint8Array>);
+    });
+    const s3OnlySeconds = (performance.now() - s3Started) / 1000;
+    const [deadLetters] = await admin.fetchTopicOffsets(topics.dlq);
+    if (deadLetters?.offset !== '0')
+      throw new Error(`${deadLetters?.offset} objects were dead-lettered; see the service log`);
+    return { seconds, s3OnlySeconds, peakRssMiB: await rssMiB(service.pid!, 'VmHWM'), idleRssMiB };
   } finally {
     service.kill('SIGTERM');
     await new Promise((r) => service.once('exit', r));

@@ -14,13 +14,17 @@ export const fetcherEnv = {
   /** Objects worked on at once: one per input partition, so each partition's commits stay in order. */
   OBJECTS_IN_FLIGHT: env.integer(4, { min: 1, max: 1_000 }),
   OBJECTS_PER_TRANSACTION: env.integer(50, { min: 1, max: 1_000 }),
+  /**
+   * Record messages per produce request. The runtime bounds its buffer by count only, and one
+   * partition's batch must stay under the broker's message.max.bytes (1 MB): 250 typical records
+   * (about 1.5 KB each) leave room.
+   */
+  PRODUCE_BATCH_MESSAGES: env.integer(250, { min: 1, max: 10_000 }),
   /** Must stay under the brokers' transaction.max.timeout.ms (15 minutes by default). */
   TRANSACTION_TIMEOUT_MS: env.integer(600_000, { min: 10_000, max: 3_600_000 }),
   DUPLICATE_RETENTION_HOURS: env.integer(7 * 24, { min: 1, max: 24 * 365 }),
   MAX_INFLATED_BYTES: env.integer(DEFAULT_MAX_INFLATED_BYTES, { min: 1024 }),
   MAX_RECORD_BYTES: env.integer(DEFAULT_MAX_RECORD_BYTES, { min: 1024, max: 900 * 1024 }),
-  /** Bytes of record messages per produce request. */
-  SEND_BYTES: env.integer(512 * 1024, { min: 1024, max: 16 * 1024 ** 2 }),
   S3_TRANSIENT_ATTEMPTS: env.integer(5, { min: 1, max: 100 }),
   S3_UNAVAILABLE_ATTEMPTS: env.integer(3, { min: 1, max: 100 }),
   /** Socket idle timeout for S3, also while the body streams. */

@@ -30,7 +30,6 @@ export async function startFetcherStage(
       unavailableAttempts: config.S3_UNAVAILABLE_ATTEMPTS,
       backoff: { initialMs: 200, maxMs: 10_000, factor: 2 },
     },
-    sendBytes: config.SEND_BYTES,
   });
 
   return runTransactionalStage({
@@ -43,7 +42,9 @@ export async function startFetcherStage(
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,
     partitionsConsumedConcurrently: config.OBJECTS_IN_FLIGHT,
     maxMessagesPerTransaction: config.OBJECTS_PER_TRANSACTION,
+    maxBufferedMessages: config.PRODUCE_BATCH_MESSAGES,
     transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     async onPartitionsAssigned(partitions) {
       seen.retainOnly(partitions);
       handler.retainOnly(partitions);

@@ -10,7 +10,6 @@ export {
   type ObjectHandlerOptions,
 } from './object-handler.js';
 export { readSeenObjects } from './read-seen-objects.js';
-export { RecordBatch } from './record-batch.js';
 export { s3ClientsByRegion } from './s3-clients.js';
 export { classifyS3Failure, type S3Failure, type S3FailureKind } from './s3-failures.js';
 export { type SeenObject, SeenObjects } from './seen-objects.js';

@@ -13,10 +13,8 @@ import {
   objectRefContract,
   objectRefKey,
 } from '@trailstream/schemas';
-import type { Message } from 'kafkajs';
 import { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
 import type { FetcherMetrics } from './metrics.js';
-import { RecordBatch } from './record-batch.js';
 import type { SeenObjects } from './seen-objects.js';
 import { seenObjectMessage } from './seen-objects-changelog.js';
 
@@ -29,8 +27,6 @@ export interface ObjectHandlerOptions {
   seenObjectsTopic: string;
   limits: ObjectLimits;
   fetchPolicy: FetchPolicy;
-  /** Bytes of record messages per send to Kafka. */
-  sendBytes: number;
   now?: () => number;
 }
 
@@ -96,7 +92,10 @@ export function createObjectHandler(options: ObjectHandlerOptions): ObjectHandle
     }
   }
 
-  /** Sends every record of the object; returns how many. Record messages are batched by size. */
+  /**
+   * Hands every record of the object to the transaction (the runtime batches them into produce
+   * requests); returns how many.
+   */
   async function sendRecords(
     ref: ObjectRef,
     etag: string,
@@ -104,22 +103,14 @@ export function createObjectHandler(options: ObjectHandlerOptions): ObjectHandle
     output: TransactionOutput,
     progress: { sent: number },
   ): Promise<number> {
-    const batch = new RecordBatch(options.sendBytes);
-    let records = 0;
-    const send = async (messages: Message[]) => {
-      await output.send(options.recordsTopic, messages);
-      progress.sent += messages.length;
-    };
     for await (const { index, json } of readObjectRecords(body, options.limits)) {
       const record = toCloudTrailRecord(json, { bucket: ref.bucket, key: ref.key, etag, index });
-      const encoded = cloudTrailRecordContract.encode(record);
-      const full = batch.add({ key: record.eventID, ...encoded }, encoded.value.length);
-      if (full) await send(full);
-      records++;
+      await output.send(options.recordsTopic, [
+        { key: record.eventID, ...cloudTrailRecordContract.encode(record) },
+      ]);
+      progress.sent++;
     }
-    const rest = batch.drain();
-    if (rest.length > 0) await send(rest);
-    return records;
+    return progress.sent;
   }
 
   function countingBytes(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {

@@ -15,7 +15,11 @@ let rig: FetcherRig;
 const running: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  rig = await createFetcherRig({ SEND_BYTES: String(8 * 1024), OBJECTS_PER_TRANSACTION: '1' });
+  rig = await createFetcherRig({
+    OBJECTS_PER_TRANSACTION: '1',
+    // Many small produce requests stretch the big file over seconds, so the kill lands mid-file.
+    PRODUCE_BATCH_MESSAGES: '20',
+  });
 });
 
 afterAll(async () => {
@@ -41,10 +45,10 @@ it('yields every record exactly once to a read-committed consumer across a SIGKI
   // Kill it once part of the big file is out, uncommitted.
   const partial = await collectMessages(rig.kafka, rig.topics.records, {
     readUncommitted: true,
-    until: (messages) => messages.length >= 5_000,
+    until: (messages) => messages.length >= 2_000,
     timeoutMs: 60_000,
   });
-  expect(partial.length).toBeGreaterThanOrEqual(5_000);
+  expect(partial.length).toBeGreaterThanOrEqual(2_000);
   await first.stop('SIGKILL');
   const committedAtKill = ofKey(await collectRecords(rig, () => false, 2_000), big!.key);
   expect(committedAtKill.length).toBeLessThan(big!.eventIDs.length);

@@ -31,8 +31,6 @@ beforeAll(async () => {
   rig = await createFetcherRig({
     MAX_INFLATED_BYTES: String(MAX_INFLATED_BYTES),
     MAX_RECORD_BYTES: String(MAX_RECORD_BYTES),
-    // Small sends, so a failure late in a file finds records already sent in the open transaction.
-    SEND_BYTES: String(16 * 1024),
     S3_UNAVAILABLE_ATTEMPTS: '2',
   });
   service = await startFetcher(rig);
