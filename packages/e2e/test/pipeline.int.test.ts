@@ -1,11 +1,9 @@
-import { syntheticTrail, type TrailObject, uniqueName } from '@trailstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  committedOutputs,
-  duplicatesIn,
-  eventEventIds,
+  expectEverythingDelivered,
   loggedEventIds,
   type RunningPipeline,
+  recentTrail,
   startPipeline,
   waitFor,
 } from './pipeline.js';
@@ -15,50 +13,6 @@ afterEach(async () => {
   await pipeline?.stop();
   pipeline = undefined;
 });
-
-function recentTrail(files: number, recordsPerFile: number): TrailObject[] {
-  // Recent enough that Datadog would take every item as it is (no late-item policy involved).
-  return [
-    ...syntheticTrail({
-      files,
-      recordsPerFile,
-      start: new Date(Date.now() - 30 * 60_000),
-      seed: uniqueName('trail'),
-    }),
-  ];
-}
-
-/** Every record logged exactly as often as delivered, every event output delivered; returns the intake's duplicates. */
-async function expectEverythingDelivered(running: RunningPipeline, trail: TrailObject[], timeoutMs: number) {
-  const expected = new Set(trail.flatMap((o) => o.eventIDs));
-  await waitFor(
-    () => new Set(loggedEventIds(running.intake)).size >= expected.size,
-    timeoutMs,
-    () =>
-      `${new Set(loggedEventIds(running.intake)).size} of ${expected.size} records logged; ${running.intake.snapshot().events.length} events`,
-  );
-  const { recordIds, outputIds } = await committedOutputs(running, expected.size);
-  // Exactly once out of the transactional stages: each record once on the records topic, each output once.
-  expect(recordIds.length).toBe(expected.size);
-  expect(duplicatesIn(recordIds)).toEqual([]);
-  expect(new Set(recordIds)).toEqual(expected);
-  expect(duplicatesIn(outputIds)).toEqual([]);
-  const eventOutputs = outputIds
-    .filter((id) => id.startsWith('event:'))
-    .map((id) => id.slice('event:'.length));
-  expect(eventOutputs.length).toBeGreaterThan(0);
-
-  // At least once into Datadog: every log and every event arrived.
-  await waitFor(
-    () => new Set(eventEventIds(running.intake)).size >= eventOutputs.length,
-    timeoutMs,
-    () => `${new Set(eventEventIds(running.intake)).size} of ${eventOutputs.length} events delivered`,
-  );
-  expect(new Set(loggedEventIds(running.intake))).toEqual(expected);
-  expect(new Set(eventEventIds(running.intake))).toEqual(new Set(eventOutputs));
-  expect(running.intake.snapshot().rejections).toEqual([]);
-  return running.intake.snapshot().duplicates;
-}
 
 describe('the four services end to end', () => {
   it('SQS mode: every record of a trail uploaded with bucket notifications arrives exactly once', async () => {

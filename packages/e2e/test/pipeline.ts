@@ -11,20 +11,41 @@ import {
   type ServiceProcess,
   startDatadogIntake,
   startServiceProcess,
+  syntheticTrail,
   type TrailObject,
   testKafka,
   testS3,
   testSqs,
   uniqueName,
 } from '@trailstream/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import { expect } from 'vitest';
 
 export type DiscoveryMode = 'sqs' | 'poll';
+
+export interface PipelineOptions {
+  /** A broker other than the run's shared one, e.g. a private broker the test stops and restarts. */
+  kafkaBrokers?: string[];
+  /** Where the services reach S3 and SQS, e.g. a fault-injecting proxy in front of the emulator. */
+  awsEndpoint?: string;
+  /** filter-mapper's `OUTPUT_MODE` (default `both`). */
+  outputMode?: 'events' | 'logs' | 'both';
+  /** Partitions of the objects, records and datadog topics (default 3). */
+  partitions?: number;
+  /** Extra settings per service, over the harness's own. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+}
 
 const services: ServiceName[] = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'];
 
 /** The whole pipeline as in production: four processes, real Kafka, the S3/SQS emulator, the recording intake. */
 export interface RunningPipeline {
   bucket: string;
+  /** SQS mode only: the queue the bucket notifies. */
+  queueUrl: string | undefined;
+  kafka: Kafka;
+  /** Consumer groups of the three consuming stages, to follow their committed progress. */
+  groups: Record<'fetcher' | 'filter' | 'emitter', string>;
   intake: DatadogIntake;
   topics: Record<'objects' | 'records' | 'datadog' | 'dlq' | 'seen' | 'checkpoints', string>;
   processes: Map<ServiceName, ServiceProcess>;
@@ -34,16 +55,22 @@ export interface RunningPipeline {
   stop(): Promise<void>;
 }
 
-export async function startPipeline(mode: DiscoveryMode): Promise<RunningPipeline> {
-  const kafka = testKafka();
+export async function startPipeline(
+  mode: DiscoveryMode,
+  options: PipelineOptions = {},
+): Promise<RunningPipeline> {
+  const kafka = options.kafkaBrokers
+    ? new Kafka({ clientId: 'trailstream-e2e', brokers: options.kafkaBrokers, logLevel: logLevel.NOTHING })
+    : testKafka();
   const s3 = testS3();
   const bucket = await createTestBucket(s3, 'e2e');
+  const partitions = options.partitions ?? 3;
   const topics = await createTestTopics(kafka, {
-    objects: { partitions: 3 },
-    records: { partitions: 3 },
-    datadog: { partitions: 3 },
+    objects: { partitions },
+    records: { partitions },
+    datadog: { partitions },
     dlq: {},
-    seen: { partitions: 3, compacted: true },
+    seen: { partitions, compacted: true },
     checkpoints: { partitions: 3, compacted: true },
   });
   const intake = await startDatadogIntake();
@@ -55,12 +82,16 @@ export async function startPipeline(mode: DiscoveryMode): Promise<RunningPipelin
     TOPIC_DLQ: topics.dlq,
     KAFKA_SESSION_TIMEOUT_MS: '8000',
     LOG_LEVEL: 'info',
+    ...(options.kafkaBrokers ? { KAFKA_BROKERS: options.kafkaBrokers.join(',') } : {}),
+    ...(options.awsEndpoint ? { AWS_ENDPOINT_URL: options.awsEndpoint } : {}),
   };
   let discovery: Record<string, string>;
+  let queueUrl: string | undefined;
   if (mode === 'sqs') {
     const sqs = testSqs();
     const queue = await createTestQueue(sqs, 'e2e');
     await notifyQueueOnObjectCreated(s3, sqs, bucket, queue);
+    queueUrl = queue.url;
     discovery = {
       SQS_QUEUE_URLS: queue.url,
       SQS_WAIT_TIME_SECONDS: '1',
@@ -79,24 +110,27 @@ export async function startPipeline(mode: DiscoveryMode): Promise<RunningPipelin
     };
   }
   const env: Record<ServiceName, Record<string, string>> = {
-    discovery: { ...shared, ...discovery, S3_FORCE_PATH_STYLE: 'true' },
+    discovery: { ...shared, ...discovery, S3_FORCE_PATH_STYLE: 'true', ...options.env?.discovery },
     'fetcher-parser': {
       ...shared,
       TOPIC_SEEN_OBJECTS: topics.seen,
       CONSUMER_GROUP: `${run}-fetcher`,
       TRANSACTIONAL_ID_PREFIX: `${run}-fetcher`,
+      ...options.env?.['fetcher-parser'],
     },
     'filter-mapper': {
       ...shared,
-      OUTPUT_MODE: 'both',
+      OUTPUT_MODE: options.outputMode ?? 'both',
       KAFKA_GROUP_ID: `${run}-filter`,
       TRANSACTIONAL_ID_PREFIX: `${run}-filter`,
+      ...options.env?.['filter-mapper'],
     },
     emitter: {
       ...shared,
       DD_URL: intake.url,
       DD_API_KEY: 'e2e-test-key-0123456789',
       EMITTER_GROUP_ID: `${run}-emitter`,
+      ...options.env?.emitter,
     },
   };
 
@@ -105,6 +139,9 @@ export async function startPipeline(mode: DiscoveryMode): Promise<RunningPipelin
 
   return {
     bucket,
+    queueUrl,
+    kafka,
+    groups: { fetcher: `${run}-fetcher`, filter: `${run}-filter`, emitter: `${run}-emitter` },
     intake,
     topics,
     processes,
@@ -138,6 +175,19 @@ export function eventEventIds(intake: DatadogIntake): string[] {
     .events.map((event) => /\*\*Event ID:\*\* `([^`]+)`/.exec(String(event.payload.text))?.[1] ?? 'unknown');
 }
 
+/** Whether each service still runs, and the last lines it printed: what a timed-out wait needs to say. */
+export function serviceStates(pipeline: RunningPipeline, lines = 25): string {
+  return [...pipeline.processes]
+    .map(([service, { child, output }]) => {
+      const state =
+        child.exitCode === null && child.signalCode === null
+          ? 'running'
+          : `exited (${child.exitCode ?? child.signalCode})`;
+      return `--- ${service}: ${state}\n${output.slice(-lines).join('\n')}`;
+    })
+    .join('\n');
+}
+
 export async function waitFor(
   check: () => boolean,
   timeoutMs: number,
@@ -152,7 +202,7 @@ export async function waitFor(
 
 /** What the exactly-once stages committed: eventIDs on the records topic, and (kind, eventID) on the datadog topic. */
 export async function committedOutputs(pipeline: RunningPipeline, expectedRecords: number) {
-  const kafka = testKafka();
+  const { kafka } = pipeline;
   const records = await collectMessages(kafka, pipeline.topics.records, {
     until: (m) => m.length >= expectedRecords,
     timeoutMs: 20_000,
@@ -171,5 +221,57 @@ export async function committedOutputs(pipeline: RunningPipeline, expectedRecord
 
 export function duplicatesIn(ids: string[]): string[] {
   const seen = new Set<string>();
-  return ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  return ids.filter((id) => {
+    const repeated = seen.has(id);
+    seen.add(id);
+    return repeated;
+  });
+}
+
+export function recentTrail(files: number, recordsPerFile: number): TrailObject[] {
+  // Recent enough that Datadog would take every item as it is (no late-item policy involved).
+  return [
+    ...syntheticTrail({
+      files,
+      recordsPerFile,
+      start: new Date(Date.now() - 30 * 60_000),
+      seed: uniqueName('trail'),
+    }),
+  ];
+}
+
+/** Every record logged exactly as often as delivered, every event output delivered; returns the intake's duplicates. */
+export async function expectEverythingDelivered(
+  running: RunningPipeline,
+  trail: TrailObject[],
+  timeoutMs: number,
+) {
+  const expected = new Set(trail.flatMap((o) => o.eventIDs));
+  await waitFor(
+    () => new Set(loggedEventIds(running.intake)).size >= expected.size,
+    timeoutMs,
+    () =>
+      `${new Set(loggedEventIds(running.intake)).size} of ${expected.size} records logged; ${running.intake.snapshot().events.length} events\n${serviceStates(running)}`,
+  );
+  const { recordIds, outputIds } = await committedOutputs(running, expected.size);
+  // Exactly once out of the transactional stages: each record once on the records topic, each output once.
+  expect(recordIds.length).toBe(expected.size);
+  expect(duplicatesIn(recordIds)).toEqual([]);
+  expect(new Set(recordIds)).toEqual(expected);
+  expect(duplicatesIn(outputIds)).toEqual([]);
+  const eventOutputs = outputIds
+    .filter((id) => id.startsWith('event:'))
+    .map((id) => id.slice('event:'.length));
+  expect(eventOutputs.length).toBeGreaterThan(0);
+
+  // At least once into Datadog: every log and every event arrived.
+  await waitFor(
+    () => new Set(eventEventIds(running.intake)).size >= eventOutputs.length,
+    timeoutMs,
+    () => `${new Set(eventEventIds(running.intake)).size} of ${eventOutputs.length} events delivered`,
+  );
+  expect(new Set(loggedEventIds(running.intake))).toEqual(expected);
+  expect(new Set(eventEventIds(running.intake))).toEqual(new Set(eventOutputs));
+  expect(running.intake.snapshot().rejections).toEqual([]);
+  return running.intake.snapshot().duplicates;
 }

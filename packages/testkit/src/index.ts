@@ -25,12 +25,19 @@ export {
   testKafka,
 } from './kafka.js';
 export { uniqueName } from './names.js';
+export { type PrivateKafka, startPrivateKafka } from './private-kafka.js';
 export {
   type ServiceName,
   type ServiceProcess,
   serviceEnvironment,
   startServiceProcess,
 } from './processes.js';
+export {
+  isSqsRequest,
+  type S3FaultProxy,
+  type S3FaultProxyOptions,
+  startS3FaultProxy,
+} from './s3-fault-proxy.js';
 export {
   cloudTrailKey,
   recordTemplates,
