@@ -177,6 +177,8 @@ async function runPipeline(
     CONSUMER_GROUP: groupId,
     TRANSACTIONAL_ID_PREFIX: uniqueName('bench-tx'),
     OBJECTS_IN_FLIGHT: String(PARTITIONS),
+    // The runtime heartbeats between messages only; one 1 GiB object takes longer than the default 30 s.
+    KAFKA_SESSION_TIMEOUT_MS: '300000',
     LOG_LEVEL: 'info',
   });
   try {
