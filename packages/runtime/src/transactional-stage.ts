@@ -18,6 +18,8 @@ export interface StageMessage {
 export interface TransactionOutput {
   send(topic: string, messages: Message[]): Promise<void>;
   deadLetter(reason: FailureReason): Promise<void>;
+  /** Tells the group this consumer is alive: call it every so often while one message takes long (a large file). */
+  heartbeat(): Promise<void>;
 }
 
 export interface TransactionalStageOptions {
@@ -35,6 +37,8 @@ export interface TransactionalStageOptions {
   maxMessagesPerTransaction?: number;
   /** Produced messages held before one produce request sends them (all are sent before the commit). */
   maxBufferedMessages?: number;
+  /** The same bound in bytes of keys and values, kept under the brokers' 1 MB message batch limit. */
+  maxBufferedBytes?: number;
   transactionTimeoutMs?: number;
   /** Consumer session timeout (KAFKA_SESSION_TIMEOUT_MS): how soon a crashed replica's partitions move. */
   sessionTimeoutMs?: number;
@@ -87,6 +91,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     transactionTimeoutMs = 300_000,
     maxHandlerAttempts = 5,
     maxBufferedMessages = 1_000,
+    maxBufferedBytes = 512 * 1024,
     retryPolicy = { initialMs: 250, maxMs: 15_000, factor: 2 },
   } = options;
   const log = logger.child({ component: 'transactional-stage', inputTopic, groupId });
@@ -127,11 +132,13 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
   function transactionBuffer(transaction: Transaction) {
     let pending = new Map<string, Message[]>();
     let count = 0;
+    let bytes = 0;
     async function flush(): Promise<void> {
       if (count === 0) return;
       const topicMessages = [...pending].map(([topic, messages]) => ({ topic, messages }));
       pending = new Map();
       count = 0;
+      bytes = 0;
       await transaction.sendBatch({ topicMessages, acks: -1 }).catch((error: Error) => {
         throw new KafkaStepError(`produce failed: ${error.message}`, { cause: error });
       });
@@ -143,13 +150,19 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
         if (list) list.push(...messages);
         else pending.set(topic, [...messages]);
         count += messages.length;
-        if (count >= maxBufferedMessages) await flush();
+        for (const m of messages) bytes += (m.value?.length ?? 0) + (m.key?.length ?? 0);
+        if (count >= maxBufferedMessages || bytes >= maxBufferedBytes) await flush();
       },
     };
   }
 
-  function outputFor(buffer: ReturnType<typeof transactionBuffer>, message: StageMessage): TransactionOutput {
+  function outputFor(
+    buffer: ReturnType<typeof transactionBuffer>,
+    message: StageMessage,
+    heartbeat: () => Promise<void>,
+  ): TransactionOutput {
     return {
+      heartbeat,
       async send(topic, messages) {
         if (messages.length > 0) await buffer.add(topic, messages);
       },
@@ -170,7 +183,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     for (const message of messages) {
-      const output = outputFor(buffer, message);
+      const output = outputFor(buffer, message, heartbeat);
       const failureKey = `${message.partition}:${message.offset}`;
       const failures = handlerFailures.get(failureKey) ?? 0;
       if (failures >= maxHandlerAttempts) {
@@ -214,7 +227,11 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
         return;
       } catch (error) {
         await transaction.abort().catch(() => undefined);
-        if (error instanceof KafkaStepError || !(error instanceof Error) || isStale()) {
+        // A kafkajs error here comes from the group (heartbeat: rebalance, member unknown after a broker
+        // restart): only kafkajs itself can recover by rejoining, so it must get the error, not a retry.
+        const fromKafka =
+          error instanceof KafkaStepError || (error instanceof Error && error.name.startsWith('KafkaJS'));
+        if (fromKafka || !(error instanceof Error) || isStale()) {
           // The producer may be fenced or the broker gone: start clean and let the consumer re-fetch.
           await dropProducer(partition);
           throw error;

@@ -109,6 +109,8 @@ export function createObjectHandler(options: ObjectHandlerOptions): ObjectHandle
         { key: record.eventID, ...cloudTrailRecordContract.encode(record) },
       ]);
       progress.sent++;
+      // A large file outlasts the session timeout; without heartbeats the group would evict this consumer.
+      if (progress.sent % 1_000 === 0) await output.heartbeat();
     }
     return progress.sent;
   }

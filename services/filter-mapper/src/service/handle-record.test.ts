@@ -17,6 +17,7 @@ class RecordedOutput implements TransactionOutput {
   async deadLetter(reason: FailureReason) {
     this.deadLetters.push(reason);
   }
+  async heartbeat() {}
 }
 
 const rules = parseRules(`
