@@ -51,7 +51,7 @@ export function datadogSink(
     logBytes = 0;
     for (const batch of planLogBatches(pending, (entry) => Buffer.byteLength(JSON.stringify(entry)))) {
       const results = await deliverLogs(client, batch);
-      results.forEach((result, i) => count(`log ${i} of a batch`, result));
+      for (const [i, result] of results.entries()) count(`log ${i} of a batch`, result);
     }
   }
 
