@@ -1,5 +1,14 @@
 import type { MessageHeaders, Stage } from '@trailstream/schemas';
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
+import {
+  type Consumer,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  Partitioners,
+  type Producer,
+  type Transaction,
+} from 'kafkajs';
 import { type BackoffPolicy, backoffDelay, sleep } from './backoff.js';
 import { buildDeadLetter, deadLetterMessage, type FailureReason } from './dead-letter.js';
 import type { Logger } from './logger.js';
@@ -87,7 +96,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     logger,
     groupId,
     inputTopic,
-    maxMessagesPerTransaction = 200,
+    maxMessagesPerTransaction = 1000,
     transactionTimeoutMs = 300_000,
     maxHandlerAttempts = 5,
     maxBufferedMessages = 1_000,
@@ -105,6 +114,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     if (!producer) {
       producer = (async () => {
         const created = kafka.producer({
+          createPartitioner: Partitioners.DefaultPartitioner,
           transactionalId: `${options.transactionalIdPrefix}-${inputTopic}-${partition}`,
           idempotent: true,
           maxInFlightRequests: 1,

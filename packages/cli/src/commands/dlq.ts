@@ -1,4 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Partitioners } from 'kafkajs';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parsePositiveInteger } from '../command.js';
 import {
@@ -76,7 +77,7 @@ export const dlqCommand = defineCommand({
         'replay needs --position, --reason or --all, so that nothing is replayed by accident',
       );
     }
-    const producer = kafka.producer({ idempotent: true });
+    const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     let replayed = 0;
     try {

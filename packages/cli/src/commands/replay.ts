@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { type UtcDay, utcDaysBetween } from '@trailstream/cloudtrail';
 import { parsePollSource, replayRange } from '@trailstream/discovery';
+import { Partitioners } from 'kafkajs';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parseDay } from '../command.js';
 import { everyAccountAndRegion } from '../embedded/object-sources.js';
@@ -74,7 +75,7 @@ export const replayCommand = defineCommand({
     const { kafka, topics } = connectKafka(values.brokers);
     await requireTopic(kafka, topics.TOPIC_OBJECTS);
     const s3 = new S3Client({ region, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
-    const producer = kafka.producer({ idempotent: true });
+    const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const progress = new Progress('days', days.length);
     progress.advance(days.length - todo.length);
