@@ -105,8 +105,7 @@ export async function startPipeline(
       POLL_INTERVAL_SECONDS: '1',
       POLL_CHECKPOINT_TOPIC: topics.checkpoints,
       POLL_CHECKPOINT_PARTITIONS: '3',
-      POLL_GROUP_ID: `${run}-discovery`,
-      POLL_SESSION_TIMEOUT_MS: '8000',
+      KAFKA_GROUP_ID: `${run}-discovery`,
     };
   }
   const env: Record<ServiceName, Record<string, string>> = {
@@ -114,7 +113,7 @@ export async function startPipeline(
     'fetcher-parser': {
       ...shared,
       TOPIC_SEEN_OBJECTS: topics.seen,
-      CONSUMER_GROUP: `${run}-fetcher`,
+      KAFKA_GROUP_ID: `${run}-fetcher`,
       TRANSACTIONAL_ID_PREFIX: `${run}-fetcher`,
       ...options.env?.['fetcher-parser'],
     },
@@ -129,7 +128,7 @@ export async function startPipeline(
       ...shared,
       DD_URL: intake.url,
       DD_API_KEY: 'e2e-test-key-0123456789',
-      EMITTER_GROUP_ID: `${run}-emitter`,
+      KAFKA_GROUP_ID: `${run}-emitter`,
       ...options.env?.emitter,
     },
   };

@@ -52,8 +52,8 @@ async function pollSetup(checkpointPartitions: number) {
     POLL_INTERVAL_SECONDS: '1',
     POLL_LATENESS_MINUTES: '30',
     POLL_CHECKPOINT_TOPIC: topics.checkpoints,
-    POLL_GROUP_ID: uniqueName('poll-group'),
-    POLL_SESSION_TIMEOUT_MS: '6000',
+    KAFKA_GROUP_ID: uniqueName('poll-group'),
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
     TOPIC_OBJECTS: topics.objects,
     TOPIC_DLQ: topics.dlq,
   };

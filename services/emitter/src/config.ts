@@ -12,7 +12,7 @@ export const emitterEnv = {
   /** A mounted secret; re-read while the key is refused, so a rotated secret is picked up. */
   DD_API_KEY_FILE: env.optionalString(),
   DD_REQUEST_TIMEOUT_MS: env.integer(10_000, { min: 100, max: 300_000 }),
-  EMITTER_GROUP_ID: env.string('trailstream-emitter'),
+  KAFKA_GROUP_ID: env.string('trailstream-emitter'),
   /** Partitions handled at once; each has its own requests in flight. */
   EMITTER_PARTITIONS_CONCURRENTLY: env.integer(4, { min: 1, max: 256 }),
   /** Event requests in flight per partition (the Events API takes one event per request). */

@@ -60,7 +60,7 @@ await runService('emitter', async ({ onShutdown }) => {
     apiKeySource,
     inputTopic: config.TOPIC_DATADOG,
     deadLetterTopic: config.TOPIC_DLQ,
-    groupId: config.EMITTER_GROUP_ID,
+    groupId: config.KAFKA_GROUP_ID,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     partitionsConcurrently: config.EMITTER_PARTITIONS_CONCURRENTLY,
     eventRequestsPerPartition: config.EMITTER_EVENT_REQUESTS_PER_PARTITION,

@@ -60,7 +60,7 @@ describe('emitter process', () => {
     const env = {
       TOPIC_DATADOG: topics.datadog,
       TOPIC_DLQ: topics.dlq,
-      EMITTER_GROUP_ID: uniqueName('emitter'),
+      KAFKA_GROUP_ID: uniqueName('emitter'),
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       EMITTER_EVENTS_PER_SECOND: '400',
       EMITTER_EVENTS_BURST: '20',
@@ -82,7 +82,7 @@ describe('emitter process', () => {
     const beforeCrash = intake.snapshot().events.length;
     const admin = kafka.admin();
     await admin.connect();
-    const [committed] = await admin.fetchOffsets({ groupId: env.EMITTER_GROUP_ID, topics: [topics.datadog] });
+    const [committed] = await admin.fetchOffsets({ groupId: env.KAFKA_GROUP_ID, topics: [topics.datadog] });
     await admin.disconnect();
     const committedMessages = (committed?.partitions ?? []).reduce(
       (sum, { offset }) => sum + Math.max(0, Number(offset)),

@@ -174,7 +174,7 @@ async function runPipeline(
     TOPIC_RECORDS: topics.records,
     TOPIC_DLQ: topics.dlq,
     TOPIC_SEEN_OBJECTS: topics.seen,
-    CONSUMER_GROUP: groupId,
+    KAFKA_GROUP_ID: groupId,
     TRANSACTIONAL_ID_PREFIX: uniqueName('bench-tx'),
     OBJECTS_IN_FLIGHT: String(PARTITIONS),
     // The runtime heartbeats between messages only; one 1 GiB object takes longer than the default 30 s.

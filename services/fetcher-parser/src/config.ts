@@ -9,7 +9,7 @@ export const fetcherEnv = {
   TOPIC_SEEN_OBJECTS: env.string('trailstream.fetcher-parser.seen-objects'),
   /** Partitions for topics this service creates when they are missing. */
   TOPIC_PARTITIONS: env.integer(12, { min: 1, max: 10_000 }),
-  CONSUMER_GROUP: env.string('trailstream-fetcher-parser'),
+  KAFKA_GROUP_ID: env.string('trailstream-fetcher-parser'),
   TRANSACTIONAL_ID_PREFIX: env.string('trailstream-fetcher-parser'),
   /** Objects worked on at once: one per input partition, so each partition's commits stay in order. */
   OBJECTS_IN_FLIGHT: env.integer(4, { min: 1, max: 1_000 }),

@@ -36,7 +36,7 @@ export async function startFetcherStage(
     kafka,
     logger,
     stage: 'fetcher-parser',
-    groupId: config.CONSUMER_GROUP,
+    groupId: config.KAFKA_GROUP_ID,
     inputTopic: config.TOPIC_OBJECTS,
     deadLetterTopic: config.TOPIC_DLQ,
     transactionalIdPrefix: config.TRANSACTIONAL_ID_PREFIX,

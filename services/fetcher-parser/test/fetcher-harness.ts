@@ -56,7 +56,7 @@ export async function createFetcherRig(settings: Record<string, string> = {}): P
       TOPIC_RECORDS: topics.records,
       TOPIC_DLQ: topics.dlq,
       TOPIC_SEEN_OBJECTS: topics.seen,
-      CONSUMER_GROUP: uniqueName('fetcher'),
+      KAFKA_GROUP_ID: uniqueName('fetcher'),
       TRANSACTIONAL_ID_PREFIX: uniqueName('fetcher-tx'),
       ...settings,
     },
@@ -135,7 +135,7 @@ export async function waitForInputConsumed(rig: FetcherRig, timeoutMs = 60_000):
     const ends = await admin.fetchTopicOffsets(rig.topics.objects);
     for (;;) {
       const [committed] = await admin.fetchOffsets({
-        groupId: rig.env.CONSUMER_GROUP!,
+        groupId: rig.env.KAFKA_GROUP_ID!,
         topics: [rig.topics.objects],
       });
       const done = ends.every(({ partition, offset }) => {

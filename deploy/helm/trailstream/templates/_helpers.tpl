@@ -66,7 +66,7 @@ fetcherParser:
   process: fetcher-parser
   topics: [objects, records, datadog, dlq]
   inputTopic: objects
-  groupVariable: CONSUMER_GROUP
+  groupVariable: KAFKA_GROUP_ID
 filterMapper:
   process: filter-mapper
   topics: [objects, records, datadog, dlq]
@@ -76,7 +76,7 @@ emitter:
   process: emitter
   topics: [objects, records, datadog, dlq]
   inputTopic: datadog
-  groupVariable: EMITTER_GROUP_ID
+  groupVariable: KAFKA_GROUP_ID
 {{- end -}}
 
 {{/* Secrets: the chart's own when values carry the secret, else the named existing one. */}}
