@@ -13,6 +13,9 @@ describe('trailstream topics', () => {
       TOPIC_RECORDS: `${prefix}.records`,
       TOPIC_DATADOG: `${prefix}.datadog`,
       TOPIC_DLQ: `${prefix}.dlq`,
+      TOPIC_SEEN_OBJECTS: `${prefix}.seen-objects`,
+      POLL_CHECKPOINT_TOPIC: `${prefix}.checkpoints`,
+      POLL_CHECKPOINT_PARTITIONS: '2',
     };
     const first = await runCli(['topics', '--partitions', '3'], env);
     expect(first.code, first.stderr).toBe(0);
@@ -20,7 +23,8 @@ describe('trailstream topics', () => {
 
     const admin = kafka.admin();
     await admin.connect();
-    const metadata = await admin.fetchTopicMetadata({ topics: Object.values(env) });
+    const { POLL_CHECKPOINT_PARTITIONS: _, ...topicNames } = env;
+    const metadata = await admin.fetchTopicMetadata({ topics: Object.values(topicNames) });
     await admin.disconnect();
     const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
     expect(partitions).toEqual({
@@ -28,7 +32,15 @@ describe('trailstream topics', () => {
       [env.TOPIC_RECORDS]: 3,
       [env.TOPIC_DATADOG]: 3,
       [env.TOPIC_DLQ]: 1,
+      [env.TOPIC_SEEN_OBJECTS]: 3,
+      [env.POLL_CHECKPOINT_TOPIC]: 2,
     });
+    expect(first.stdout).toMatch(
+      new RegExp(`create +${prefix}\\.seen-objects partitions=3 .*cleanup.policy=compact,delete`),
+    );
+    expect(first.stdout).toMatch(
+      new RegExp(`create +${prefix}\\.checkpoints partitions=2 cleanup.policy=compact`),
+    );
 
     const second = await runCli(['topics', '--partitions', '3'], env);
     expect(

@@ -1,4 +1,4 @@
-import { compactedTopic, ensureTopics, pipelineTopics } from '@trailstream/runtime';
+import { compactedTopic, ensureTopics, pipelineTopics, type TopicSpec } from '@trailstream/runtime';
 import type { Kafka } from 'kafkajs';
 import type { FetcherConfig } from './config.js';
 
@@ -14,21 +14,27 @@ export async function ensureFetcherTopics(kafka: Kafka, config: FetcherConfig): 
     pipelineTopics(config, config.TOPIC_PARTITIONS).filter((spec) => wanted.has(spec.topic)),
   );
   const inputPartitions = await partitionCount(kafka, config.TOPIC_OBJECTS);
-  const retentionMs = String(config.DUPLICATE_RETENTION_HOURS * 3_600_000);
-  const changelog = compactedTopic(config.TOPIC_SEEN_OBJECTS, inputPartitions);
-  changelog.configEntries = [
-    ...(changelog.configEntries ?? []).filter((entry) => entry.name !== 'cleanup.policy'),
-    { name: 'cleanup.policy', value: 'compact,delete' },
-    { name: 'retention.ms', value: retentionMs },
-    { name: 'segment.ms', value: String(3_600_000) },
-  ];
-  await ensureTopics(kafka, [changelog]);
+  await ensureTopics(kafka, [
+    seenObjectsTopic(config.TOPIC_SEEN_OBJECTS, inputPartitions, config.DUPLICATE_RETENTION_HOURS),
+  ]);
   const changelogPartitions = await partitionCount(kafka, config.TOPIC_SEEN_OBJECTS);
   if (changelogPartitions < inputPartitions) {
     throw new Error(
       `${config.TOPIC_SEEN_OBJECTS} has ${changelogPartitions} partitions but ${config.TOPIC_OBJECTS} has ${inputPartitions}: add partitions to the changelog`,
     );
   }
+}
+
+/** The processed-objects changelog: compacted (one entry per object), and entries past the retention deleted. */
+export function seenObjectsTopic(topic: string, partitions: number, retentionHours: number): TopicSpec {
+  const changelog = compactedTopic(topic, partitions);
+  changelog.configEntries = [
+    ...(changelog.configEntries ?? []).filter((entry) => entry.name !== 'cleanup.policy'),
+    { name: 'cleanup.policy', value: 'compact,delete' },
+    { name: 'retention.ms', value: String(retentionHours * 3_600_000) },
+    { name: 'segment.ms', value: String(3_600_000) },
+  ];
+  return changelog;
 }
 
 async function partitionCount(kafka: Kafka, topic: string): Promise<number> {

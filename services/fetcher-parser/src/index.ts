@@ -1,7 +1,7 @@
 export { type FetcherConfig, fetcherEnv } from './config.js';
 export { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
 export { startFetcherStage } from './fetcher-stage.js';
-export { ensureFetcherTopics } from './fetcher-topics.js';
+export { ensureFetcherTopics, seenObjectsTopic } from './fetcher-topics.js';
 export { createFetcherMetrics, type FetcherMetrics, type ObjectOutcome } from './metrics.js';
 export {
   bareEtag,

@@ -1,10 +1,20 @@
-import { ensureTopics, pipelineTopics, type TopicSpec } from '@trailstream/runtime';
+import { discoveryEnv } from '@trailstream/discovery';
+import { fetcherEnv, seenObjectsTopic } from '@trailstream/fetcher-parser';
+import {
+  ConfigError,
+  compactedTopic,
+  ensureTopics,
+  loadConfig,
+  pipelineTopics,
+  type TopicSpec,
+} from '@trailstream/runtime';
+import { CliError } from '../cli-error.js';
 import { defineCommand, parsePositiveInteger } from '../command.js';
 import { connectKafka } from '../kafka-connection.js';
 
 export const topicsCommand = defineCommand({
   name: 'topics',
-  summary: 'create the pipeline topics with the right partitions, compaction and retention',
+  summary: 'create the pipeline and state topics with the right partitions, compaction and retention',
   usage: 'trailstream topics [--brokers host:port] [--partitions 12] [--dry-run]',
   optionHelp: [
     ['--brokers <list>', 'Kafka bootstrap servers (default: $KAFKA_BROKERS)'],
@@ -22,7 +32,7 @@ export const topicsCommand = defineCommand({
   async run({ values }) {
     const partitions = parsePositiveInteger('--partitions', values.partitions, 12);
     const { kafka, topics } = connectKafka(values.brokers);
-    const specs: TopicSpec[] = pipelineTopics(topics, partitions);
+    const specs: TopicSpec[] = [...pipelineTopics(topics, partitions), ...stateTopics(partitions)];
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -41,3 +51,24 @@ export const topicsCommand = defineCommand({
     return 0;
   },
 });
+
+/** The stages' own state, named by the same variables the services read (with the same defaults). */
+function stateTopics(partitions: number): TopicSpec[] {
+  const shape = {
+    TOPIC_SEEN_OBJECTS: fetcherEnv.TOPIC_SEEN_OBJECTS,
+    DUPLICATE_RETENTION_HOURS: fetcherEnv.DUPLICATE_RETENTION_HOURS,
+    POLL_CHECKPOINT_TOPIC: discoveryEnv.POLL_CHECKPOINT_TOPIC,
+    POLL_CHECKPOINT_PARTITIONS: discoveryEnv.POLL_CHECKPOINT_PARTITIONS,
+  };
+  try {
+    const config = loadConfig(shape);
+    return [
+      // Co-partitioned with the objects topic: changelog partition N belongs to input partition N.
+      seenObjectsTopic(config.TOPIC_SEEN_OBJECTS, partitions, config.DUPLICATE_RETENTION_HOURS),
+      compactedTopic(config.POLL_CHECKPOINT_TOPIC, config.POLL_CHECKPOINT_PARTITIONS),
+    ];
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
