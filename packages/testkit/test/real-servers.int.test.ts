@@ -1,9 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
-  GetObjectCommand,
-  PutBucketNotificationConfigurationCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   DeleteMessageCommand,
   type Message,
