@@ -6,21 +6,33 @@ const underscoreRun = /_{2,}/g;
 const beforeFirstLetter = /^[^\p{L}]+/u;
 const trailingUnderscores = /_+$/;
 
+// Tag texts repeat record after record (accounts, regions, event names, principals), and each tag is
+// normalized twice (as built, then in the list): remembering recent results makes most calls a lookup.
+const normalizedTags = new Map<string, string | null>();
+const rememberedTagsAtMost = 20_000;
+
 /**
  * Applies Datadog's tag rules: lowercase; only letters, digits, `_`, `-`, `:`, `.` and `/`, others
  * become `_` (runs collapsed, none trailing); starts with a letter; at most 200 characters.
  * Returns null when nothing usable is left, so callers drop the tag instead of sending a bad one.
  */
 export function normalizeTag(raw: string): string | null {
+  const known = normalizedTags.get(raw);
+  if (known !== undefined) return known;
   const cleaned = raw
     .toLowerCase()
     .replace(disallowedRun, '_')
     .replace(underscoreRun, '_')
     .replace(beforeFirstLetter, '');
-  // Cut by code point so a surrogate pair is never split.
-  const limited = Array.from(cleaned).slice(0, eventLimits.tagChars).join('');
-  const tag = limited.replace(trailingUnderscores, '');
-  return tag === '' ? null : tag;
+  // Cut by code point so a surrogate pair is never split (no cut needed when even the UTF-16 length fits).
+  const limited =
+    cleaned.length <= eventLimits.tagChars
+      ? cleaned
+      : Array.from(cleaned).slice(0, eventLimits.tagChars).join('');
+  const tag = limited.replace(trailingUnderscores, '') || null;
+  if (normalizedTags.size >= rememberedTagsAtMost) normalizedTags.clear();
+  normalizedTags.set(raw, tag);
+  return tag;
 }
 
 /** `key:value`, normalized; null when the value is missing or normalizes to nothing. */
