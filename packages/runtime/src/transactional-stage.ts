@@ -96,7 +96,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     logger,
     groupId,
     inputTopic,
-    maxMessagesPerTransaction = 1000,
+    maxMessagesPerTransaction = 200,
     transactionTimeoutMs = 300_000,
     maxHandlerAttempts = 5,
     maxBufferedMessages = 1_000,
