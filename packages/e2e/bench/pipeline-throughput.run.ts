@@ -4,7 +4,7 @@
  * beside the floor (gunzip + JSON.parse of the same files in one process). Writes JSON to BENCH_OUTPUT.
  *
  * BENCH_RECORDS (1,000,000), BENCH_RECORDS_PER_FILE (250), BENCH_MODES (logs,events),
- * BENCH_PROFILE=<service> writes that service's V8 CPU profile to BENCH_PROFILE_DIR.
+ * BENCH_PROFILE=<service> writes that service's V8 CPU profile (`<pid>.cpuprofile`) to BENCH_PROFILE_DIR.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -16,7 +16,7 @@ import { type ServiceName, syntheticTrail, type TrailObject, testS3, uniqueName 
 import type { Admin } from 'kafkajs';
 import { inject, it } from 'vitest';
 import { type ProgressSample, stageRate, summarizeDelays } from '../src/bench-figures.js';
-import { type RunningPipeline, startPipeline, waitFor } from '../test/pipeline.js';
+import { type RunningPipeline, serviceStates, startPipeline, waitFor } from '../test/pipeline.js';
 
 type OutputMode = 'logs' | 'events';
 
@@ -29,6 +29,7 @@ const output = process.env.BENCH_OUTPUT ?? join(tmpdir(), 'trailstream-e2e-bench
 const partitions = 4;
 const uploadConcurrency = 8;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const profileHook = resolve(dirname(fileURLToPath(import.meta.url)), 'cpu-profile-hook.mjs');
 const services = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'] as const;
 
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
@@ -89,6 +90,40 @@ function peakRssMiB(pid: number | undefined): number | null {
   return line ? Math.round(Number(line.replace(/\D+/g, '')) / 1024) : null;
 }
 
+/** CPU seconds (user + system) a process used so far; `/proc/<pid>/stat` counts in clock ticks of 10 ms. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime are 14 and 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The processes sharing the machine's cores during a run: the four services, the servers, and this one (the intake). */
+function cpuTakers(pipeline: RunningPipeline): Record<string, number | undefined> {
+  const local = inject('endpoints').origin === 'local-script';
+  const pidFile = (path: string) => {
+    try {
+      return Number(readFileSync(join(repoRoot, path), 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    ...Object.fromEntries(services.map((s) => [s, pipeline.processes.get(s)?.child.pid])),
+    kafka: local ? pidFile('.local/kafka/kafka.pid') : undefined,
+    moto: local ? pidFile('.local/moto.pid') : undefined,
+    'bench and intake': process.pid,
+  };
+}
+
+function cpuSnapshot(pids: Record<string, number | undefined>): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+}
+
 /** Bytes of a topic's log segments under the local broker's log dir; null when the broker is not local. */
 function topicLogBytes(topic: string): number | null {
   if (inject('endpoints').origin !== 'local-script') return null;
@@ -131,7 +166,8 @@ async function runMode(
   floorPerSecond: number,
 ) {
   const quiet = { LOG_LEVEL: 'warn' };
-  const profile = { ...quiet, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` };
+  // Node refuses --cpu-prof in NODE_OPTIONS; an --import hook profiles through the inspector instead.
+  const profile = { ...quiet, NODE_OPTIONS: `--import=${profileHook}`, CPU_PROFILE_DIR: profileDir };
   const settings = (service: ServiceName): Record<string, string> => (service === profiled ? profile : quiet);
   const env: Record<ServiceName, Record<string, string>> = {
     discovery: settings('discovery'),
@@ -150,10 +186,12 @@ async function runMode(
     await waitFor(
       () => acceptedItems(pipeline, mode) > 0,
       120_000,
-      () => `${mode}: warm-up file not delivered`,
+      () => `${mode}: warm-up file not delivered\n${serviceStates(pipeline)}`,
     );
     const baseline = await stageCounts(admin, pipeline, mode);
     pipeline.intake.reset();
+    const takers = cpuTakers(pipeline);
+    const cpuBefore = cpuSnapshot(takers);
 
     const t0 = performance.now();
     const samples: (StageCounts & { atMs: number })[] = [];
@@ -199,6 +237,16 @@ async function runMode(
     );
     sampling = false;
     await sampler;
+    const cpuAfter = cpuSnapshot(takers);
+    const cpuPer1000Records = Object.fromEntries(
+      Object.keys(takers).map((name) => {
+        const [before, after] = [cpuBefore[name], cpuAfter[name]];
+        return [
+          name,
+          before == null || after == null ? null : Math.round(((after - before) / records) * 1e6) / 1e3,
+        ];
+      }),
+    );
 
     const snapshot = pipeline.intake.snapshot();
     const acceptedAt = new Map<string, number>();
@@ -262,6 +310,7 @@ async function runMode(
         rejections: snapshot.rejections.length,
       },
       peakRssMiB: peakRss,
+      cpuSecondsPer1000Records: cpuPer1000Records,
       kafkaBytesPerRecord: {
         objects: perRecord(topicBytes.objects),
         records: perRecord(topicBytes.records),
