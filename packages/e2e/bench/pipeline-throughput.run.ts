@@ -270,7 +270,10 @@ async function runMode(
         if (at !== undefined) delays.push(at - (wallAtT0 + uploadedAt[index]!));
       }
     });
-    const lastAcceptMs = Math.max(...items.map((i) => i.at)) - wallAtT0;
+    // A loop, not Math.max(...): a million arguments overflow the stack.
+    let lastAcceptedAt = 0;
+    for (const { at } of items) lastAcceptedAt = Math.max(lastAcceptedAt, at);
+    const lastAcceptMs = lastAcceptedAt - wallAtT0;
 
     const series = (pick: (s: StageCounts) => number, base: number, scale = 1): ProgressSample[] =>
       samples.map((s) => ({ atMs: s.atMs, count: Math.round((pick(s) - base) * scale) }));
