@@ -1,6 +1,6 @@
 import type { Schema } from 'avsc';
 import { defineContract } from './contract.js';
-import { objectRefV1 } from './history/object-ref.js';
+import { objectRefV1, objectRefV1Fields } from './history/object-ref.js';
 
 export type FoundBy = 'sqs' | 'poll' | 'replay';
 
@@ -22,16 +22,7 @@ const objectRefV2: Schema = {
   type: 'record',
   name: 'ObjectRef',
   namespace: 'trailstream',
-  fields: [
-    { name: 'bucket', type: 'string' },
-    { name: 'key', type: 'string' },
-    { name: 'region', type: 'string' },
-    { name: 'size', type: ['null', 'long'], default: null },
-    { name: 'etag', type: ['null', 'string'], default: null },
-    { name: 'foundBy', type: { type: 'enum', name: 'FoundBy', symbols: ['sqs', 'poll', 'replay'] } },
-    { name: 'discoveredAt', type: 'long', doc: 'epoch milliseconds' },
-    { name: 'sequencer', type: ['null', 'string'], default: null },
-  ],
+  fields: [...objectRefV1Fields, { name: 'sequencer', type: ['null', 'string'], default: null }],
 };
 
 export const objectRefContract = defineContract<ObjectRef>('trailstream.ObjectRef', {
