@@ -8,7 +8,6 @@ import {
   loadConfig,
   runTransactionalStage,
 } from '@trailstream/runtime';
-import { cloudTrailRecordContract } from '@trailstream/schemas';
 import { Registry } from 'prom-client';
 import { outputModes } from '../src/map-record.js';
 import { defaultRulesPath } from '../src/rules/default-rules.js';
@@ -16,6 +15,7 @@ import { parseRules } from '../src/rules/parse-rules.js';
 import { createRecordHandler } from '../src/service/handle-record.js';
 import { createMetrics } from '../src/service/metrics.js';
 import { loadFixtureRecords } from '../test/fixture-records.js';
+import { benchRecordMessage } from './record-message.js';
 
 /**
  * Records per second through the real Kafka (KAFKA_BROKERS, default 127.0.0.1:9092): the service's
@@ -53,20 +53,11 @@ for (let i = 0; i < total; i += 1000) {
     const fixture = fixtures[(i + j) % fixtures.length]!;
     const eventID = `${run}-${i + j}`;
     const json = JSON.stringify({ ...JSON.parse(fixture.json), eventID });
-    const encoded = cloudTrailRecordContract.encode({
-      eventID,
-      eventTime: '2024-05-01T10:00:00Z',
-      eventSource: 'fixture',
-      eventName: 'fixture',
-      awsRegion: 'us-east-1',
-      recipientAccountId: null,
-      readOnly: null,
-      errorCode: null,
-      identityType: null,
-      principal: null,
-      sourceIPAddress: null,
-      json,
-      origin: { bucket: 'bench', key: fixture.file, etag: null, index: fixture.index },
+    const encoded = benchRecordMessage(eventID, json, {
+      bucket: 'bench',
+      key: fixture.file,
+      etag: null,
+      index: fixture.index,
     });
     return { key: eventID, ...encoded };
   });

@@ -5,6 +5,7 @@ import { mapRecord, type OutputMode } from '../src/map-record.js';
 import { defaultRulesPath } from '../src/rules/default-rules.js';
 import { parseRules } from '../src/rules/parse-rules.js';
 import { loadFixtureRecords } from '../test/fixture-records.js';
+import { benchRecordMessage } from './record-message.js';
 
 /**
  * Records per second one core maps: decode the record message, apply the default rules, build the
@@ -13,21 +14,7 @@ import { loadFixtureRecords } from '../test/fixture-records.js';
  */
 const rules = parseRules(readFileSync(defaultRulesPath, 'utf8'));
 const messages = loadFixtureRecords().records.map(({ json }, index) =>
-  cloudTrailRecordContract.encode({
-    eventID: `e-${index}`,
-    eventTime: '2024-05-01T10:00:00Z',
-    eventSource: 'fixture',
-    eventName: 'fixture',
-    awsRegion: 'us-east-1',
-    recipientAccountId: null,
-    readOnly: null,
-    errorCode: null,
-    identityType: null,
-    principal: null,
-    sourceIPAddress: null,
-    json,
-    origin: { bucket: 'bench', key: 'fixtures', etag: null, index },
-  }),
+  benchRecordMessage(`e-${index}`, json, { bucket: 'bench', key: 'fixtures', etag: null, index }),
 );
 
 function run(mode: OutputMode, rounds: number) {
