@@ -1,7 +1,7 @@
-import { type BackoffPolicy, backoffDelay } from '@trailstream/runtime';
+import { type BackoffPolicy, backoffDelay, backoffPolicies } from '@trailstream/retry';
 
 /** Datadog retries wait longer than the pipeline's defaults: an intake under pressure needs room. */
-export const datadogBackoff: BackoffPolicy = { initialMs: 250, maxMs: 60_000, factor: 2 };
+export const datadogBackoff: BackoffPolicy = backoffPolicies.datadog;
 
 /**
  * How long to wait before retry number `attempt` (1 for the first retry). When Datadog named a delay

@@ -1,4 +1,4 @@
-import { type BackoffPolicy, sleep } from '@trailstream/runtime';
+import { type BackoffPolicy, sleep } from '@trailstream/retry';
 import { datadogBackoff, retryDelayMs } from './backoff.js';
 import type { DatadogClient } from './datadog-client.js';
 import type { EventPayload, LogEntry } from './payloads.js';

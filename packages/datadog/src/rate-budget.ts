@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '@trailstream/retry';
 
 export interface RateBudgetOptions {
   /** Sustained rate: Datadog's organisation limit divided by the number of replicas, with headroom. */
@@ -40,6 +40,7 @@ export class RateBudget {
 
   async take(count: number, signal?: AbortSignal): Promise<void> {
     const waitMs = this.reserve(count);
-    if (waitMs > 0) await sleep(waitMs, undefined, { signal });
+    if (waitMs > 0) await sleep(waitMs, signal);
+    signal?.throwIfAborted();
   }
 }

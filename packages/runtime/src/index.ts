@@ -1,12 +1,4 @@
 export {
-  type BackoffPolicy,
-  backoffDelay,
-  defaultBackoff,
-  type RetryOptions,
-  retryWithBackoff,
-  sleep,
-} from './backoff.js';
-export {
   type Config,
   ConfigError,
   type EnvShape,

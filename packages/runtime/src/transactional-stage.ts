@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffDelay, backoffPolicies, sleep } from '@trailstream/retry';
 import type { MessageHeaders, Stage } from '@trailstream/schemas';
 import {
   type Consumer,
@@ -9,7 +10,6 @@ import {
   type Producer,
   type Transaction,
 } from 'kafkajs';
-import { type BackoffPolicy, backoffDelay, sleep } from './backoff.js';
 import { buildDeadLetter, deadLetterMessage, type FailureReason } from './dead-letter.js';
 import type { Logger } from './logger.js';
 
@@ -101,7 +101,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     maxHandlerAttempts = 5,
     maxBufferedMessages = 1_000,
     maxBufferedBytes = 512 * 1024,
-    retryPolicy = { initialMs: 250, maxMs: 15_000, factor: 2 },
+    retryPolicy = backoffPolicies.transaction,
   } = options;
   const log = logger.child({ component: 'transactional-stage', inputTopic, groupId });
   const producers = new Map<number, Promise<Producer>>();

@@ -1,4 +1,5 @@
-import { backoffDelay, type Logger, sleep } from '@trailstream/runtime';
+import { backoffDelay, backoffPolicies, sleep } from '@trailstream/retry';
+import type { Logger } from '@trailstream/runtime';
 import type { Message, Producer } from 'kafkajs';
 
 /**
@@ -58,7 +59,7 @@ export class KafkaGate {
         this.connected = true;
         if (attempt > 0) this.logger.info('Kafka is reachable again');
       } catch (error) {
-        const delay = backoffDelay(attempt, { initialMs: 500, maxMs: 15_000, factor: 2 });
+        const delay = backoffDelay(attempt, backoffPolicies.kafkaConnect);
         this.logger.warn(
           { err: error, retryInMs: delay },
           'Kafka unreachable; waiting before taking more work',

@@ -1,4 +1,5 @@
-import { backoffDelay, compactedTopic, ensureTopics, sleep } from '@trailstream/runtime';
+import { backoffDelay, backoffPolicies, sleep } from '@trailstream/retry';
+import { compactedTopic, ensureTopics } from '@trailstream/runtime';
 import type { Kafka } from 'kafkajs';
 import { type PollerOptions, runPoller } from './poller.js';
 import { StreamOwnership } from './stream-ownership.js';
@@ -54,7 +55,7 @@ export class PollMode {
         return ownership;
       } catch (error) {
         await ownership.stop().catch(() => undefined);
-        const delay = backoffDelay(attempt, { initialMs: 1_000, maxMs: 30_000, factor: 2 });
+        const delay = backoffDelay(attempt, backoffPolicies.pollCycle);
         logger.warn({ err: error, retryInMs: delay }, 'could not join the checkpoint group; retrying');
         await sleep(delay, signal);
       }

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { CloudTrailStream } from '@trailstream/cloudtrail';
-import { type Logger, sleep } from '@trailstream/runtime';
+import { sleep } from '@trailstream/retry';
+import type { Logger } from '@trailstream/runtime';
 import type { KafkaGate } from './kafka-gate.js';
 import type { KeyFilterRules } from './key-filter.js';
 import type { DiscoveryMetrics } from './metrics.js';

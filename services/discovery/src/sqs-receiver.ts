@@ -6,7 +6,8 @@ import {
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
 import { fileNameDeliveryTime } from '@trailstream/cloudtrail';
-import { backoffDelay, type DeadLetterPublisher, type Logger, sleep } from '@trailstream/runtime';
+import { backoffDelay, sleep } from '@trailstream/retry';
+import type { DeadLetterPublisher, Logger } from '@trailstream/runtime';
 import type { ObjectRef } from '@trailstream/schemas';
 import type { KafkaGate } from './kafka-gate.js';
 import type { KeyFilterRules } from './key-filter.js';

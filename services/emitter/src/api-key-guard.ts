@@ -1,5 +1,6 @@
 import { type ApiKeySource, type DatadogClient, readApiKey } from '@trailstream/datadog';
-import { type Logger, sleep } from '@trailstream/runtime';
+import { sleep } from '@trailstream/retry';
+import type { Logger } from '@trailstream/runtime';
 
 export interface ApiKeyGuardOptions {
   client: DatadogClient;

@@ -7,6 +7,7 @@ import {
   type LateItemPolicy,
   RateBudget,
 } from '@trailstream/datadog';
+import { backoffPolicies } from '@trailstream/retry';
 import { DeadLetterPublisher, type Logger } from '@trailstream/runtime';
 import { type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners } from 'kafkajs';
 import { ApiKeyGuard } from './api-key-guard.js';
@@ -87,7 +88,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
   await guard.checkAtStart();
 
   const eventBudget = new RateBudget({ perSecond: options.eventsPerSecond, burst: options.eventsBurst });
-  const backoff = { initialMs: 250, maxMs: options.maxBackoffMs, factor: 2 };
+  const backoff = { ...backoffPolicies.datadog, maxMs: options.maxBackoffMs };
 
   const deliveryOptionsFor =
     (partition: number, heartbeat: () => Promise<void>) =>

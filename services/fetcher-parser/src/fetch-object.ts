@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type BackoffPolicy, backoffDelay, sleep } from '@trailstream/runtime';
+import { type BackoffPolicy, backoffDelay, sleep } from '@trailstream/retry';
 import { classifyS3Failure, type S3Failure } from './s3-failures.js';
 
 export interface FetchPolicy {

@@ -1,3 +1,4 @@
+import { backoffPolicies } from '@trailstream/retry';
 import { type Logger, type RunningStage, runTransactionalStage } from '@trailstream/runtime';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -28,7 +29,7 @@ export async function startFetcherStage(
     fetchPolicy: {
       transientAttempts: config.S3_TRANSIENT_ATTEMPTS,
       unavailableAttempts: config.S3_UNAVAILABLE_ATTEMPTS,
-      backoff: { initialMs: 200, maxMs: 10_000, factor: 2 },
+      backoff: backoffPolicies.s3Fetch,
     },
   });
 

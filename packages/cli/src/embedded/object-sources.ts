@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type KeySkipReason, selectCloudTrailKey, type UtcDay } from '@trailstream/cloudtrail';
 import { type KeyFilterRules, type PollSource, replayRange, type SkipReason } from '@trailstream/discovery';
 import { openObject } from '@trailstream/fetcher-parser';
-import { defaultBackoff } from '@trailstream/runtime';
+import { backoffPolicies } from '@trailstream/retry';
 import { type ObjectRef, objectRefContract } from '@trailstream/schemas';
 
 /** An object the embedded pipeline reads: its reference, as discovery would emit it, and how to open it. */
@@ -107,7 +107,7 @@ export function s3Source(s3: S3Client, options: S3SourceOptions): ObjectSource {
               await openObject(
                 s3,
                 ref,
-                { transientAttempts: 5, unavailableAttempts: 2, backoff: defaultBackoff },
+                { transientAttempts: 5, unavailableAttempts: 2, backoff: backoffPolicies.s3Fetch },
                 () => undefined,
               )
             ).body,
