@@ -17,13 +17,13 @@ export {
   type RetryNotice,
 } from './delivery.js';
 export {
-  applyLateEventPolicy,
-  applyLateLogPolicy,
+  applyLatePolicy,
   LATE_TAG,
-  type LateDecision,
   type LateItemPolicy,
   lateItemPolicies,
   lateMarginSeconds,
+  type OutputDecision,
+  type TooOld,
 } from './late-item-policy.js';
 export { eventLimits, logLimits } from './limits.js';
 export { type BatchLimits, logBatchLimits, planLogBatches } from './log-batches.js';

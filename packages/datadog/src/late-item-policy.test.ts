@@ -1,5 +1,6 @@
+import type { DatadogOutput } from '@trailstream/schemas';
 import { describe, expect, it } from 'vitest';
-import { applyLateEventPolicy, applyLateLogPolicy, LATE_TAG } from './late-item-policy.js';
+import { applyLateEventPolicy, applyLateLogPolicy, applyLatePolicy, LATE_TAG } from './late-item-policy.js';
 import { eventLimits } from './limits.js';
 import type { EventPayload, LogEntry } from './payloads.js';
 
@@ -109,5 +110,82 @@ describe('applyLateLogPolicy', () => {
       action: 'dead-letter',
       reasonClass: 'too-old',
     });
+  });
+});
+
+describe('applyLatePolicy on an output', () => {
+  const nowMs = now * 1000;
+  const logOutput = (eventTime: string): DatadogOutput => ({
+    kind: 'log',
+    eventID: 'e-log',
+    eventTime,
+    event: null,
+    log: {
+      message: log.message,
+      ddsource: 'cloudtrail',
+      service: 'cloudtrail',
+      ddtags: 'env:prod',
+      hostname: null,
+    },
+  });
+  const eventOutput = (dateHappened: number): DatadogOutput => ({
+    kind: 'event',
+    eventID: 'e-event',
+    eventTime: new Date(dateHappened * 1000).toISOString(),
+    event: {
+      title: 'ConsoleLogin',
+      text: 'alice logged in',
+      dateHappened,
+      tags: ['source:cloudtrail'],
+      aggregationKey: null,
+      alertType: 'info',
+      priority: 'normal',
+      sourceTypeName: 'amazon web services',
+      host: null,
+    },
+    log: null,
+  });
+
+  it('sends an event as its Events API payload, re-dated when late', () => {
+    expect(applyLatePolicy(eventOutput(now - hours(2)), nowMs, 'send-now')).toEqual({
+      action: 'send-event',
+      payload: event(now - hours(2)),
+      late: false,
+    });
+    expect(applyLatePolicy(eventOutput(now - hours(30)), nowMs, 'send-now')).toMatchObject({
+      action: 'send-event',
+      payload: { date_happened: now },
+      late: true,
+    });
+  });
+
+  it("dates a log by its record's eventTime", () => {
+    expect(applyLatePolicy(logOutput('2024-03-02T11:59:00Z'), nowMs, 'send-now')).toEqual({
+      action: 'send-log',
+      payload: log,
+      late: false,
+    });
+    expect(applyLatePolicy(logOutput('2024-02-29T12:00:00Z'), nowMs, 'send-now')).toMatchObject({
+      action: 'send-log',
+      payload: { timestamp: nowMs },
+      late: true,
+    });
+  });
+
+  it('never treats a log without a readable eventTime as late: Datadog dates it at intake', () => {
+    expect(applyLatePolicy(logOutput('yesterday'), nowMs, 'dead-letter')).toEqual({
+      action: 'send-log',
+      payload: log,
+      late: false,
+    });
+  });
+
+  it('dead-letters late events and logs under the dead-letter policy', () => {
+    for (const output of [eventOutput(now - hours(24)), logOutput('2024-03-01T00:00:00Z')]) {
+      expect(applyLatePolicy(output, nowMs, 'dead-letter')).toMatchObject({
+        action: 'dead-letter',
+        reasonClass: 'too-old',
+      });
+    }
   });
 });

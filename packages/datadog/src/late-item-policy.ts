@@ -1,5 +1,6 @@
+import type { DatadogOutput } from '@trailstream/schemas';
 import { eventLimits, logLimits } from './limits.js';
-import type { EventPayload, LogEntry } from './payloads.js';
+import { type EventPayload, type LogEntry, toEventPayload, toLogEntry } from './payloads.js';
 
 /**
  * What to do with an item Datadog would refuse as older than 18 hours (after an outage or a backfill):
@@ -19,15 +20,26 @@ export const lateMarginSeconds = 60 * 60;
 export const LATE_TAG = 'trailstream_late:true';
 const ORIGINAL_TIME_TAG = 'original_event_time';
 
-export type LateDecision<T> =
-  | { action: 'send'; payload: T; late: boolean }
-  | { action: 'dead-letter'; reasonClass: 'too-old'; reasonMessage: string };
+/** Too old for Datadog under the `dead-letter` policy. */
+export interface TooOld {
+  action: 'dead-letter';
+  reasonClass: 'too-old';
+  reasonMessage: string;
+}
+
+export type LateDecision<T> = { action: 'send'; payload: T; late: boolean } | TooOld;
+
+/** What one output of the pipeline becomes: the event or log entry to send Datadog, or a dead letter. */
+export type OutputDecision =
+  | { action: 'send-event'; payload: EventPayload; late: boolean }
+  | { action: 'send-log'; payload: LogEntry; late: boolean }
+  | TooOld;
 
 function isLate(happenedAtSeconds: number, nowSeconds: number, maxAgeSeconds: number): boolean {
   return nowSeconds - happenedAtSeconds > maxAgeSeconds - lateMarginSeconds;
 }
 
-function tooOld(happenedAtSeconds: number, nowSeconds: number): LateDecision<never> {
+function tooOld(happenedAtSeconds: number, nowSeconds: number): TooOld {
   const hours = ((nowSeconds - happenedAtSeconds) / 3600).toFixed(1);
   return {
     action: 'dead-letter',
@@ -73,4 +85,26 @@ export function applyLateLogPolicy(
   const addedTags = `${LATE_TAG},${ORIGINAL_TIME_TAG}:${isoSeconds(eventTimeSeconds).toLowerCase()}`;
   const ddtags = entry.ddtags.length === 0 ? addedTags : `${entry.ddtags},${addedTags}`;
   return { action: 'send', payload: { ...entry, ddtags, timestamp: nowSeconds * 1000 }, late: true };
+}
+
+/**
+ * The late-item policy applied to one output, as every sender applies it (the emitter, the CLI's print and
+ * Datadog sinks). A log's time is its record's eventTime; without a readable one Datadog dates the log at
+ * intake, so it cannot be late.
+ */
+export function applyLatePolicy(
+  output: DatadogOutput,
+  nowMs: number,
+  policy: LateItemPolicy,
+): OutputDecision {
+  const nowSeconds = Math.floor(nowMs / 1000);
+  if (output.kind === 'event') {
+    const decision = applyLateEventPolicy(toEventPayload(output.event), nowSeconds, policy);
+    return decision.action === 'send' ? { ...decision, action: 'send-event' } : decision;
+  }
+  const entry = toLogEntry(output.log);
+  const eventTimeMs = Date.parse(output.eventTime);
+  if (Number.isNaN(eventTimeMs)) return { action: 'send-log', payload: entry, late: false };
+  const decision = applyLateLogPolicy(entry, Math.floor(eventTimeMs / 1000), nowSeconds, policy);
+  return decision.action === 'send' ? { ...decision, action: 'send-log' } : decision;
 }

@@ -1,12 +1,4 @@
-import {
-  applyLateEventPolicy,
-  applyLateLogPolicy,
-  type EventPayload,
-  type LateItemPolicy,
-  type LogEntry,
-  toEventPayload,
-  toLogEntry,
-} from '@trailstream/datadog';
+import { applyLatePolicy, type EventPayload, type LateItemPolicy, type LogEntry } from '@trailstream/datadog';
 import { ContractError, datadogOutputContract, type MessageHeaders } from '@trailstream/schemas';
 
 /** A message of the datadog topic as the consumer hands it over. */
@@ -37,7 +29,6 @@ export function planDelivery(
   nowMs: number,
   policy: LateItemPolicy,
 ): PlannedItem[] {
-  const nowSeconds = Math.floor(nowMs / 1000);
   return messages.map((message, index): PlannedItem => {
     if (message.value === null) {
       return {
@@ -55,16 +46,11 @@ export function planDelivery(
       return { kind: 'dead-letter', index, reasonClass: 'undecodable', reasonMessage: error.message };
     }
     const eventTimeMs = parseEventTime(output.eventTime);
-    if (output.kind === 'event') {
-      const decision = applyLateEventPolicy(toEventPayload(output.event), nowSeconds, policy);
-      if (decision.action === 'dead-letter') return { kind: 'dead-letter', index, ...decision };
+    const decision = applyLatePolicy(output, nowMs, policy);
+    if (decision.action === 'dead-letter') return { kind: 'dead-letter', index, ...decision };
+    if (decision.action === 'send-event') {
       return { kind: 'event', index, eventTimeMs, payload: decision.payload, late: decision.late };
     }
-    const entry = toLogEntry(output.log);
-    // Without a readable eventTime Datadog dates the log at intake: it cannot be late.
-    if (eventTimeMs === null) return { kind: 'log', index, eventTimeMs, entry, late: false };
-    const decision = applyLateLogPolicy(entry, Math.floor(eventTimeMs / 1000), nowSeconds, policy);
-    if (decision.action === 'dead-letter') return { kind: 'dead-letter', index, ...decision };
     return { kind: 'log', index, eventTimeMs, entry: decision.payload, late: decision.late };
   });
 }

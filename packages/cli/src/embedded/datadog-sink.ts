@@ -1,6 +1,5 @@
 import {
-  applyLateEventPolicy,
-  applyLateLogPolicy,
+  applyLatePolicy,
   type DatadogClient,
   deliverEvent,
   deliverLogs,
@@ -8,8 +7,6 @@ import {
   type LateItemPolicy,
   type LogEntry,
   planLogBatches,
-  toEventPayload,
-  toLogEntry,
 } from '@trailstream/datadog';
 import type { DatadogOutput } from '@trailstream/schemas';
 import type { OutputSink } from './embedded-pipeline.js';
@@ -58,10 +55,9 @@ export function datadogSink(
   return {
     tally,
     async write(output: DatadogOutput) {
-      const nowSeconds = Math.floor(now() / 1000);
-      if (output.kind === 'event') {
-        const decision = applyLateEventPolicy(toEventPayload(output.event), nowSeconds, policy);
-        if (decision.action !== 'send') return refuse(output.eventID, decision.reasonMessage);
+      const decision = applyLatePolicy(output, now(), policy);
+      if (decision.action === 'dead-letter') return refuse(output.eventID, decision.reasonMessage);
+      if (decision.action === 'send-event') {
         const delivery = deliverEvent(client, decision.payload).then((result) =>
           count(output.eventID, result),
         );
@@ -70,9 +66,6 @@ export function datadogSink(
         if (inFlight.size >= eventsInFlight) await Promise.race(inFlight);
         return;
       }
-      const eventSeconds = Math.floor(Date.parse(output.eventTime) / 1000);
-      const decision = applyLateLogPolicy(toLogEntry(output.log), eventSeconds, nowSeconds, policy);
-      if (decision.action !== 'send') return refuse(output.eventID, decision.reasonMessage);
       logs.push(decision.payload);
       logBytes += decision.payload.message.length;
       // Enough for a few full batches; planLogBatches cuts them to Datadog's limits.

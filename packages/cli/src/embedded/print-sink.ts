@@ -1,10 +1,4 @@
-import {
-  applyLateEventPolicy,
-  applyLateLogPolicy,
-  type LateItemPolicy,
-  toEventPayload,
-  toLogEntry,
-} from '@trailstream/datadog';
+import { applyLatePolicy, type LateItemPolicy } from '@trailstream/datadog';
 import type { DatadogOutput } from '@trailstream/schemas';
 import type { OutputSink } from './embedded-pipeline.js';
 
@@ -24,17 +18,12 @@ export function printSink(
     });
   return {
     async write(output: DatadogOutput) {
-      const nowSeconds = Math.floor(now() / 1000);
-      if (output.kind === 'event') {
-        const decision = applyLateEventPolicy(toEventPayload(output.event), nowSeconds, policy);
-        if (decision.action === 'send') await write(JSON.stringify(decision.payload));
-        else process.stderr.write(`would dead-letter event ${output.eventID}: ${decision.reasonMessage}\n`);
-      } else {
-        const eventSeconds = Math.floor(Date.parse(output.eventTime) / 1000);
-        const decision = applyLateLogPolicy(toLogEntry(output.log), eventSeconds, nowSeconds, policy);
-        if (decision.action === 'send') await write(JSON.stringify(decision.payload));
-        else process.stderr.write(`would dead-letter log ${output.eventID}: ${decision.reasonMessage}\n`);
-      }
+      const decision = applyLatePolicy(output, now(), policy);
+      if (decision.action !== 'dead-letter') await write(JSON.stringify(decision.payload));
+      else
+        process.stderr.write(
+          `would dead-letter ${output.kind} ${output.eventID}: ${decision.reasonMessage}\n`,
+        );
     },
     async finish() {},
   };
