@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { defaultRulesPath, parseRules, type RuleSet, RulesError } from '@trailstream/filter-mapper';
+import { defaultRulesPath, parseRules, type RuleSet, RulesError } from '@trailstream/mapping';
 import { CliError } from './cli-error.js';
 
 /** The rules the filter-mapper would use: the given file, or the shipped defaults. */

@@ -14,6 +14,7 @@ export {
   startDatadogIntake,
 } from './datadog-intake/index.js';
 export { type ProvisionedEndpoints, provisionEndpoints, type TestEndpoints } from './endpoints.js';
+export { type FixtureRecord, loadFixtureRecords } from './fixture-records.js';
 export { cloudTrailLogFiles, fixturePath, fixturesRoot, readFixture } from './fixtures.js';
 export {
   type CollectedMessage,

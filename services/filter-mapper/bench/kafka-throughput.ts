@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { defaultRulesPath, outputModes, parseRules } from '@trailstream/mapping';
 import {
   createKafka,
   createLogger,
@@ -8,13 +9,10 @@ import {
   loadConfig,
   runTransactionalStage,
 } from '@trailstream/runtime';
+import { loadFixtureRecords } from '@trailstream/testkit';
 import { Registry } from 'prom-client';
-import { outputModes } from '../src/map-record.js';
-import { defaultRulesPath } from '../src/rules/default-rules.js';
-import { parseRules } from '../src/rules/parse-rules.js';
 import { createRecordHandler } from '../src/service/handle-record.js';
 import { createMetrics } from '../src/service/metrics.js';
-import { loadFixtureRecords } from '../test/fixture-records.js';
 import { benchRecordMessage } from './record-message.js';
 
 /**

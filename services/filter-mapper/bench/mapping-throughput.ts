@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { defaultRulesPath, mapRecord, type OutputMode, parseRules } from '@trailstream/mapping';
 import { cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
-import { mapRecord, type OutputMode } from '../src/map-record.js';
-import { defaultRulesPath } from '../src/rules/default-rules.js';
-import { parseRules } from '../src/rules/parse-rules.js';
-import { loadFixtureRecords } from '../test/fixture-records.js';
+import { loadFixtureRecords } from '@trailstream/testkit';
 import { benchRecordMessage } from './record-message.js';
 
 /**

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toCloudTrailRecord } from '@trailstream/cloudtrail';
+import { defaultRulesPath, mapRecord, parseRules } from '@trailstream/mapping';
 import {
   type CloudTrailRecord,
   cloudTrailRecordContract,
@@ -22,9 +23,6 @@ import {
 } from '@trailstream/testkit';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapRecord } from '../src/map-record.js';
-import { defaultRulesPath } from '../src/rules/default-rules.js';
-import { parseRules } from '../src/rules/parse-rules.js';
 
 /** The real records of the invictus-ir trail, as the fetcher-parser would have produced them. */
 async function trailRecords(): Promise<CloudTrailRecord[]> {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CloudTrailObjectError, readObjectRecords, toCloudTrailRecord } from '@trailstream/cloudtrail';
 import { toEventPayload } from '@trailstream/datadog';
-import { mapRecord } from '@trailstream/filter-mapper';
+import { mapRecord } from '@trailstream/mapping';
 import { CliError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { localFolderSource, type ObjectSource } from '../embedded/object-sources.js';

@@ -11,7 +11,7 @@ import {
   readApiKey,
 } from '@trailstream/datadog';
 import { parsePollSource } from '@trailstream/discovery';
-import { type OutputMode, outputModes } from '@trailstream/filter-mapper';
+import { type OutputMode, outputModes } from '@trailstream/mapping';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parseChoice, parseDay } from '../command.js';
 import { datadogSink } from '../embedded/datadog-sink.js';

@@ -1,5 +1,5 @@
 import { CloudTrailObjectError, readObjectRecords, toCloudTrailRecord } from '@trailstream/cloudtrail';
-import { type MappingOptions, mapRecord, type RuleSet } from '@trailstream/filter-mapper';
+import { type MappingOptions, mapRecord, type RuleSet } from '@trailstream/mapping';
 import type { DatadogOutput } from '@trailstream/schemas';
 import type { ObjectSource } from './object-sources.js';
 

@@ -1,6 +1,5 @@
+import { defaultRulesPath, outputModes } from '@trailstream/mapping';
 import { env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
-import { outputModes } from '../map-record.js';
-import { defaultRulesPath } from '../rules/default-rules.js';
 
 export const filterMapperEnv = {
   ...serviceEnv,

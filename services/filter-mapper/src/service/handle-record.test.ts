@@ -1,9 +1,9 @@
+import { parseRules } from '@trailstream/mapping';
 import type { FailureReason, StageMessage, TransactionOutput } from '@trailstream/runtime';
 import { cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
 import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { parseRules } from '../rules/parse-rules.js';
 import { createRecordHandler } from './handle-record.js';
 import { createMetrics } from './metrics.js';
 

@@ -1,8 +1,6 @@
+import { MappingError, type MappingOptions, mapRecord, type RuleSet } from '@trailstream/mapping';
 import type { StageMessage, TransactionOutput } from '@trailstream/runtime';
 import { ContractError, cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
-import { type MappingOptions, mapRecord } from '../map-record.js';
-import { MappingError } from '../mapping-error.js';
-import type { RuleSet } from '../rules/rule-set.js';
 import type { FilterMapperMetrics } from './metrics.js';
 
 export interface RecordHandlerOptions {

@@ -1,9 +1,9 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RulesError } from '@trailstream/mapping';
 import { createLogger } from '@trailstream/runtime';
 import { describe, expect, it } from 'vitest';
-import { RulesError } from '../rules/parse-rules.js';
 import { watchRulesFile } from './rules-watcher.js';
 
 const rulesNamed = (name: string) => `include:\n  - name: ${name}\n    match: { eventName: X }\n`;

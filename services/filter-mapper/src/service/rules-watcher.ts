@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { parseRules, type RuleSet, RulesError } from '@trailstream/mapping';
 import type { Logger } from '@trailstream/runtime';
-import { parseRules, RulesError } from '../rules/parse-rules.js';
-import type { RuleSet } from '../rules/rule-set.js';
 
 export interface RulesWatcherOptions {
   path: string;

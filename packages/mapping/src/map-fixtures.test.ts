@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { loadFixtureRecords } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { datadogEventProblems, datadogLogProblems } from '../test/datadog-event-problems.js';
-import { loadFixtureRecords } from '../test/fixture-records.js';
 import { mapRecord } from './map-record.js';
 import { MappingError } from './mapping-error.js';
 import { parseCloudTrailEvent } from './record/cloudtrail-event.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fixturesRoot } from '@trailstream/testkit';
+import { fixturesRoot } from './fixtures.js';
 
 export interface FixtureRecord {
   /** Path under the fixtures folder. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { datadogOutputContract } from '@trailstream/schemas';
+import { loadFixtureRecords } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { datadogEventProblems } from '../test/datadog-event-problems.js';
-import { loadFixtureRecords } from '../test/fixture-records.js';
 import { type MappingOptions, mapRecord } from './map-record.js';
 import { MappingError } from './mapping-error.js';
 import { defaultRulesPath } from './rules/default-rules.js';
