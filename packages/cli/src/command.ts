@@ -1,6 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type UtcDay, utcDayOf } from '@trailstream/cloudtrail';
-import { parseUtcDay } from '@trailstream/discovery';
+import { parseUtcDay, type UtcDay, utcDayOf } from '@trailstream/cloudtrail';
 import { CliError } from './cli-error.js';
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;

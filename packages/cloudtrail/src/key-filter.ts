@@ -1,4 +1,4 @@
-import { type CloudTrailKey, type KeySkipReason, selectCloudTrailKey } from '@trailstream/cloudtrail';
+import { type CloudTrailKey, type KeySkipReason, selectCloudTrailKey } from './key-layout.js';
 
 /** Which CloudTrail files this deployment forwards; empty allow lists allow everything. */
 export interface KeyFilterRules {
@@ -11,6 +11,18 @@ export interface KeyFilterRules {
 
 /** Why a key is not forwarded; `no-delivery-time` is a listed file whose name lacks the time poll mode orders by. */
 export type SkipReason = KeySkipReason | 'account-filtered' | 'region-filtered' | 'no-delivery-time';
+
+/** No account or region list: every CloudTrail log file of the trail, unless `overrides` narrow it. */
+export function everyAccountAndRegion(overrides: Partial<KeyFilterRules> = {}): KeyFilterRules {
+  return {
+    includeInsights: false,
+    accountsAllow: new Set(),
+    accountsDeny: new Set(),
+    regionsAllow: new Set(),
+    regionsDeny: new Set(),
+    ...overrides,
+  };
+}
 
 export type KeyDecision = { accepted: true; key: CloudTrailKey } | { accepted: false; reason: SkipReason };
 

@@ -7,6 +7,7 @@ import {
   fileNameDeliveryTime,
   fileNameKind,
   parseCloudTrailKey,
+  parseUtcDay,
   selectCloudTrailKey,
   startAfterKey,
   streamPrefix,
@@ -211,5 +212,15 @@ describe('prefixes for listing', () => {
     });
     expect(classifyAwsLogsChild('111122223333')).toEqual({ type: 'account', accountId: '111122223333' });
     expect(classifyAwsLogsChild('CloudTrail')).toEqual({ type: 'other' });
+  });
+});
+
+describe('parseUtcDay', () => {
+  it('reads YYYY-MM-DD as a UTC day and refuses what is not a real date', () => {
+    expect(parseUtcDay('2024-02-29')).toEqual({ year: 2024, month: 2, day: 29 });
+    expect(parseUtcDay('2023-02-29')).toBeNull();
+    expect(parseUtcDay('2024-13-01')).toBeNull();
+    expect(parseUtcDay('2024-3-1')).toBeNull();
+    expect(parseUtcDay('yesterday')).toBeNull();
   });
 });

@@ -106,6 +106,12 @@ function validDay(year: number, month: number, day: number): UtcDay | null {
   return valid ? { year, month, day } : null;
 }
 
+/** `YYYY-MM-DD` → a UTC day, or null when it is not a real date. */
+export function parseUtcDay(text: string): UtcDay | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return match ? validDay(Number(match[1]), Number(match[2]), Number(match[3])) : null;
+}
+
 export function utcDayOf(epochMs: number): UtcDay {
   const date = new Date(epochMs);
   return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };

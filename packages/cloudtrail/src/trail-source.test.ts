@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parsePollSource, sortChildren, streamsFromRegionFolders } from './poll-sources.js';
+import { parseTrailSource, sortChildren, streamsFromRegionFolders } from './trail-source.js';
 
-describe('parsePollSource', () => {
+describe('parseTrailSource', () => {
   it('defaults the prefix to AWSLogs/', () => {
-    expect(parsePollSource('trail-bucket')).toEqual({
+    expect(parseTrailSource('trail-bucket')).toEqual({
       bucket: 'trail-bucket',
       basePrefix: '',
       organizationId: null,
@@ -11,7 +11,7 @@ describe('parsePollSource', () => {
   });
 
   it('accepts a prefix before AWSLogs/ and one organization', () => {
-    expect(parsePollSource('trail-bucket/o-abcdefghij/AWSLogs/o-abcdefghij/')).toEqual({
+    expect(parseTrailSource('trail-bucket/o-abcdefghij/AWSLogs/o-abcdefghij/')).toEqual({
       bucket: 'trail-bucket',
       basePrefix: 'o-abcdefghij/',
       organizationId: 'o-abcdefghij',
@@ -19,8 +19,8 @@ describe('parsePollSource', () => {
   });
 
   it('explains what is wrong', () => {
-    expect(parsePollSource('Bad_Bucket')).toMatch(/not an S3 bucket name/);
-    expect(parsePollSource('bucket/logs/')).toMatch(/must end with AWSLogs\//);
+    expect(parseTrailSource('Bad_Bucket')).toMatch(/not an S3 bucket name/);
+    expect(parseTrailSource('bucket/logs/')).toMatch(/must end with AWSLogs\//);
   });
 });
 

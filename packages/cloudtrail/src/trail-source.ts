@@ -3,10 +3,13 @@ import {
   type CloudTrailStream,
   classifyAwsLogsChild,
   isRegionName,
-} from '@trailstream/cloudtrail';
+} from './key-layout.js';
 
-/** A bucket and the `AWSLogs/` folder (or one organization inside it) poll mode walks. */
-export interface PollSource {
+/**
+ * A trail in a bucket: the `AWSLogs/` folder (or one organization inside it) that discovery's poll mode,
+ * replay and the CLI's `s3://` source walk.
+ */
+export interface TrailSource {
   bucket: string;
   /** Everything before `AWSLogs/`. */
   basePrefix: string;
@@ -17,7 +20,7 @@ export interface PollSource {
 const SOURCE_PREFIX = /^(?<base>(?:.*\/)?)AWSLogs\/(?:(?<organizationId>o-[a-z0-9]{10,32})\/)?$/;
 
 /** Parses `bucket` or `bucket/prefix` where the prefix ends at `AWSLogs/` (default) or `AWSLogs/<o-id>/`. */
-export function parsePollSource(text: string): PollSource | string {
+export function parseTrailSource(text: string): TrailSource | string {
   const slash = text.indexOf('/');
   const bucket = slash === -1 ? text : text.slice(0, slash);
   const prefix = slash === -1 ? 'AWSLogs/' : text.slice(slash + 1);
@@ -27,7 +30,7 @@ export function parsePollSource(text: string): PollSource | string {
   return { bucket, basePrefix: groups.base!, organizationId: groups.organizationId ?? null };
 }
 
-export function awsLogsPrefix(source: PollSource): string {
+export function awsLogsPrefix(source: TrailSource): string {
   return `${source.basePrefix}AWSLogs/`;
 }
 
@@ -53,7 +56,7 @@ export function sortChildren(commonPrefixes: readonly string[]): {
 
 /** The streams of one account and kind, from the region folders a delimiter listing found. */
 export function streamsFromRegionFolders(
-  source: PollSource,
+  source: TrailSource,
   organizationId: string | null,
   accountId: string,
   kind: CloudTrailFileKind,

@@ -12,6 +12,7 @@ import {
   type ObjectRef,
   objectRefContract,
   objectRefKey,
+  objectRefMessage,
   SCHEMA_HEADER,
   SCHEMA_VERSION_HEADER,
 } from './index.js';
@@ -116,8 +117,11 @@ describe('contracts', () => {
     expect(() => objectRefContract.decode(Buffer.from('not avro'), encoded.headers)).toThrow(ContractError);
   });
 
-  it('keys an object reference by its s3 URL', () => {
+  it('keys an object reference by its s3 URL, in the message too', () => {
     expect(objectRefKey(objectRef)).toBe(`s3://trail-bucket/${objectRef.key}`);
+    const message = objectRefMessage(objectRef);
+    expect(message.key).toBe(objectRefKey(objectRef));
+    expect(objectRefContract.decode(message.value, message.headers)).toEqual(objectRef);
   });
 });
 

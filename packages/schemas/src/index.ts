@@ -17,4 +17,10 @@ export {
   type EventPriority,
 } from './datadog-output.js';
 export { type DeadLetter, type DeadLetterHeader, deadLetterContract, type Stage } from './dead-letter.js';
-export { type FoundBy, type ObjectRef, objectRefContract, objectRefKey } from './object-ref.js';
+export {
+  type FoundBy,
+  type ObjectRef,
+  objectRefContract,
+  objectRefKey,
+  objectRefMessage,
+} from './object-ref.js';

@@ -1,5 +1,5 @@
 import type { Schema } from 'avsc';
-import { defineContract } from './contract.js';
+import { defineContract, type EncodedMessage } from './contract.js';
 import { objectRefV1, objectRefV1Fields } from './history/object-ref.js';
 
 export type FoundBy = 'sqs' | 'poll' | 'replay';
@@ -33,4 +33,9 @@ export const objectRefContract = defineContract<ObjectRef>('trailstream.ObjectRe
 /** The Kafka key of an object reference: one object always lands on one partition. */
 export function objectRefKey(ref: Pick<ObjectRef, 'bucket' | 'key'>): string {
   return `s3://${ref.bucket}/${ref.key}`;
+}
+
+/** The message for a reference, keyed by `objectRefKey`: what every producer of references writes. */
+export function objectRefMessage(ref: ObjectRef): EncodedMessage & { key: string } {
+  return { key: objectRefKey(ref), ...objectRefContract.encode(ref) };
 }

@@ -1,5 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type BackoffPolicy, backoffDelay, sleep } from '@trailstream/retry';
+import { type BackoffPolicy, RetriableError, retry } from '@trailstream/retry';
 import { classifyS3Failure, type S3Failure } from './s3-failures.js';
 
 export interface FetchPolicy {
@@ -25,6 +25,18 @@ export class ObjectUnavailableError extends Error {
   }
 }
 
+/** A failed GetObject that still has attempts left for its kind of failure. */
+class GetObjectRetry extends RetriableError {
+  override readonly name = 'GetObjectRetry';
+
+  constructor(
+    readonly failure: S3Failure,
+    cause: unknown,
+  ) {
+    super(`GetObject failed (${failure.kind})`, null, { cause });
+  }
+}
+
 export interface OpenedObject {
   body: AsyncIterable<Uint8Array> & { destroy(): void };
   etag: string | null;
@@ -39,6 +51,18 @@ function isBody(body: unknown): body is OpenedObject['body'] {
   );
 }
 
+/**
+ * What a failed attempt becomes: another attempt while its kind has some left; then a dead letter for an
+ * object S3 will not give, or the error itself for a transient failure (the transaction above retries).
+ */
+function afterFailedAttempt(error: unknown, attempt: number, policy: FetchPolicy): unknown {
+  const failure = classifyS3Failure(error);
+  if (failure.kind === 'permanent') return new ObjectUnavailableError(failure, attempt, error);
+  const limit = failure.kind === 'transient' ? policy.transientAttempts : policy.unavailableAttempts;
+  if (attempt < limit) return new GetObjectRetry(failure, error);
+  return failure.kind === 'transient' ? error : new ObjectUnavailableError(failure, attempt, error);
+}
+
 /** GetObject as a stream, retried by the kind of failure. */
 export async function openObject(
   s3: S3Client,
@@ -46,21 +70,23 @@ export async function openObject(
   policy: FetchPolicy,
   onRetry: (failure: S3Failure, attempt: number, error: unknown) => void,
 ): Promise<OpenedObject> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
-      if (!isBody(response.Body)) throw new Error('GetObject returned no readable body');
-      return { body: response.Body, etag: response.ETag ?? null };
-    } catch (error) {
-      const failure = classifyS3Failure(error);
-      if (failure.kind === 'permanent') throw new ObjectUnavailableError(failure, attempt, error);
-      const limit = failure.kind === 'transient' ? policy.transientAttempts : policy.unavailableAttempts;
-      if (attempt >= limit) {
-        if (failure.kind === 'transient') throw error;
-        throw new ObjectUnavailableError(failure, attempt, error);
+  return retry(
+    async (attempt) => {
+      try {
+        const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+        if (!isBody(response.Body)) throw new Error('GetObject returned no readable body');
+        return { body: response.Body, etag: response.ETag ?? null };
+      } catch (error) {
+        throw afterFailedAttempt(error, attempt, policy);
       }
-      onRetry(failure, attempt, error);
-      await sleep(backoffDelay(attempt - 1, policy.backoff));
-    }
-  }
+    },
+    {
+      policy: policy.backoff,
+      isRetriable: (error) => error instanceof GetObjectRetry,
+      onRetry: ({ error, attempt }) => {
+        const { failure, cause } = error as GetObjectRetry;
+        onRetry(failure, attempt, cause);
+      },
+    },
+  );
 }

@@ -1,25 +1,6 @@
-import type { NotifiedObject } from '@trailstream/cloudtrail';
-import { type FoundBy, type ObjectRef, objectRefContract, objectRefKey } from '@trailstream/schemas';
-import type { Message } from 'kafkajs';
+import type { FoundBy, ObjectRef } from '@trailstream/schemas';
 
-export function objectRefFromNotification(
-  object: NotifiedObject,
-  defaultRegion: string,
-  discoveredAt: number,
-): ObjectRef {
-  return {
-    bucket: object.bucket,
-    key: object.key,
-    region: object.region ?? defaultRegion,
-    size: object.size,
-    etag: object.etag,
-    foundBy: 'sqs',
-    discoveredAt,
-    sequencer: object.sequencer,
-  };
-}
-
-/** A listed S3 object, as poll mode and replay find it. */
+/** A listed S3 object, as poll mode and replay find it (its ETag bare). */
 export interface ListedObject {
   key: string;
   size: number | null;
@@ -43,10 +24,4 @@ export function objectRefFromListing(
     discoveredAt,
     sequencer: null,
   };
-}
-
-/** The Kafka message for a reference, keyed by `s3://bucket/key` so one object always lands on one partition. */
-export function objectRefMessage(ref: ObjectRef): Message {
-  const encoded = objectRefContract.encode(ref);
-  return { key: objectRefKey(ref), value: encoded.value, headers: encoded.headers };
 }

@@ -1,13 +1,20 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { dayPrefix, type UtcDay, utcDaysBetween } from '@trailstream/cloudtrail';
-import { decideKey, type KeyFilterRules, type SkipReason } from './key-filter.js';
-import { objectRefFromListing, objectRefMessage } from './object-refs.js';
-import type { PollSource } from './poll-sources.js';
+import {
+  dayPrefix,
+  decideKey,
+  type KeyFilterRules,
+  type SkipReason,
+  type TrailSource,
+  type UtcDay,
+  utcDaysBetween,
+} from '@trailstream/cloudtrail';
+import type { ObjectRef } from '@trailstream/schemas';
+import { objectRefFromListing } from './object-refs.js';
 import { listFolderObjects } from './s3-listing.js';
 import { discoverStreams } from './stream-discovery.js';
 
 export interface ReplayRequest {
-  source: PollSource;
+  source: TrailSource;
   /** The bucket's region, written into references. */
   region: string;
   from: UtcDay;
@@ -22,20 +29,29 @@ export interface ReplaySummary {
   skipped: Partial<Record<SkipReason, number>>;
 }
 
-/** Where replayed references go; resolves once Kafka acknowledged them. */
-export type SendReferences = (messages: ReturnType<typeof objectRefMessage>[]) => Promise<void>;
+/** A replay's references, one day folder of one stream per step (never an empty one); iterate it once. */
+export interface ReplayListing extends AsyncIterable<ObjectRef[]> {
+  /** Counted as the listing goes: complete once the iteration has ended. */
+  readonly summary: ReplaySummary;
+}
 
 /**
- * Emits a reference marked `replay` for every CloudTrail file of a source within a day range, whatever
- * was emitted before: for backfills and re-processing. It keeps no checkpoint; one day folder is sent
- * before the next is listed, so memory stays bounded by a day of one stream.
+ * A reference marked `replay` for every CloudTrail file of a source within a day range, whatever was
+ * emitted before: for backfills and re-processing. It keeps no checkpoint. The next day folder is listed
+ * only when the caller asks for more, so memory stays bounded by a day of one stream and the first
+ * references can be worked on while later days are still unlisted. What a reference becomes (a Kafka
+ * message, an object to read) is the caller's business.
  */
-export async function replayRange(
+export function replayRange(s3: S3Client, request: ReplayRequest): ReplayListing {
+  const summary: ReplaySummary = { streams: 0, references: 0, listCalls: 0, skipped: {} };
+  return { summary, [Symbol.asyncIterator]: () => listDayFolders(s3, request, summary) };
+}
+
+async function* listDayFolders(
   s3: S3Client,
   request: ReplayRequest,
-  send: SendReferences,
-): Promise<ReplaySummary> {
-  const summary: ReplaySummary = { streams: 0, references: 0, listCalls: 0, skipped: {} };
+  summary: ReplaySummary,
+): AsyncGenerator<ObjectRef[]> {
   const countCall = () => {
     summary.listCalls += 1;
   };
@@ -50,7 +66,7 @@ export async function replayRange(
         { prefix: dayPrefix(stream, day), startAfter: undefined },
         countCall,
       );
-      const refs = [];
+      const refs: ObjectRef[] = [];
       for (const object of listed) {
         const decision = decideKey(object.key, request.rules);
         if (decision.accepted) {
@@ -59,9 +75,8 @@ export async function replayRange(
           summary.skipped[decision.reason] = (summary.skipped[decision.reason] ?? 0) + 1;
         }
       }
-      if (refs.length > 0) await send(refs.map(objectRefMessage));
       summary.references += refs.length;
+      if (refs.length > 0) yield refs;
     }
   }
-  return summary;
 }

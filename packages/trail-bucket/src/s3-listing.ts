@@ -1,6 +1,12 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { bareEtag } from './etag.js';
 import type { ListedObject } from './object-refs.js';
-import type { ListRequest } from './poll-window.js';
+
+/** One ListObjectsV2 walk: a day folder, from a key on. */
+export interface ListRequest {
+  prefix: string;
+  startAfter: string | undefined;
+}
 
 /** Called once per ListObjectsV2 request, so every caller's List calls are counted. */
 export type OnListCall = () => void;
@@ -57,14 +63,9 @@ export async function listFolderObjects(
     );
     for (const object of page.Contents ?? []) {
       if (!object.Key) continue;
-      objects.push({ key: object.Key, size: object.Size ?? null, etag: unquoteEtag(object.ETag) });
+      objects.push({ key: object.Key, size: object.Size ?? null, etag: bareEtag(object.ETag) || null });
     }
     continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (continuationToken);
   return objects;
-}
-
-/** Listings quote ETags (`"abc"`); notifications do not. References carry them bare. */
-function unquoteEtag(etag: string | undefined): string | null {
-  return etag ? etag.replace(/^"(.*)"$/, '$1') : null;
 }

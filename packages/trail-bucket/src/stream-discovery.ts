@@ -1,7 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type CloudTrailFileKind, type CloudTrailStream, kindFolder } from '@trailstream/cloudtrail';
-import { filteredOut, isAccountAllowed, type KeyFilterRules } from './key-filter.js';
-import { awsLogsPrefix, type PollSource, sortChildren, streamsFromRegionFolders } from './poll-sources.js';
+import {
+  awsLogsPrefix,
+  type CloudTrailFileKind,
+  type CloudTrailStream,
+  filteredOut,
+  isAccountAllowed,
+  type KeyFilterRules,
+  kindFolder,
+  sortChildren,
+  streamsFromRegionFolders,
+  type TrailSource,
+} from '@trailstream/cloudtrail';
 import { listChildFolders, type OnListCall } from './s3-listing.js';
 
 /**
@@ -10,7 +19,7 @@ import { listChildFolders, type OnListCall } from './s3-listing.js';
  */
 export async function discoverStreams(
   s3: S3Client,
-  source: PollSource,
+  source: TrailSource,
   rules: KeyFilterRules,
   onListCall: OnListCall,
 ): Promise<CloudTrailStream[]> {

@@ -1,12 +1,11 @@
 // Prints JSON: how fast discovery decides (SQS bodies per second) and what a poll cycle costs in List
 // calls as the bucket's history grows. Pure: the bucket is simulated in memory, pages of 1000 keys.
-import { type CloudTrailStream, dayPrefix, utcDayOf } from '@trailstream/cloudtrail';
-import type { ListedObject } from '../src/object-refs.js';
+import { type CloudTrailStream, dayPrefix, everyAccountAndRegion, utcDayOf } from '@trailstream/cloudtrail';
+import type { ListedObject } from '@trailstream/trail-bucket';
 import { foldListing, planListing, type StreamCheckpoint } from '../src/poll-window.js';
 import { planSqsMessage } from '../src/sqs-message-plan.js';
-import { rulesWith } from '../src/test-rules.js';
 
-const rules = rulesWith();
+const rules = everyAccountAndRegion();
 const MINUTE = 60_000;
 
 function sqsThroughput(): number {

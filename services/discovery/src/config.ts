@@ -1,7 +1,10 @@
-import type { UtcDay } from '@trailstream/cloudtrail';
+import {
+  type KeyFilterRules,
+  parseTrailSource,
+  parseUtcDay,
+  type TrailSource,
+} from '@trailstream/cloudtrail';
 import { type Config, ConfigError, env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
-import type { KeyFilterRules } from './key-filter.js';
-import { type PollSource, parsePollSource } from './poll-sources.js';
 import type { WindowSettings } from './poll-window.js';
 
 export const discoveryEnv = {
@@ -36,7 +39,7 @@ export type DiscoveryEnv = Config<typeof discoveryEnv>;
 
 export interface DiscoverySettings {
   rules: KeyFilterRules;
-  pollSources: PollSource[];
+  pollSources: TrailSource[];
   window: WindowSettings;
 }
 
@@ -46,9 +49,9 @@ export function resolveDiscoverySettings(config: DiscoveryEnv): DiscoverySetting
   if (config.SQS_QUEUE_URLS.length === 0 && config.POLL_SOURCES.length === 0) {
     problems.push('set SQS_QUEUE_URLS, POLL_SOURCES, or both: there is nothing to discover from');
   }
-  const pollSources: PollSource[] = [];
+  const pollSources: TrailSource[] = [];
   for (const text of config.POLL_SOURCES) {
-    const source = parsePollSource(text);
+    const source = parseTrailSource(text);
     if (typeof source === 'string') problems.push(`POLL_SOURCES entry "${text}" is invalid: ${source}`);
     else pollSources.push(source);
   }
@@ -73,13 +76,4 @@ export function resolveDiscoverySettings(config: DiscoveryEnv): DiscoverySetting
     pollSources,
     window: { latenessMs: config.POLL_LATENESS_MINUTES * 60_000, startAt },
   };
-}
-
-/** `YYYY-MM-DD` → a UTC day, or null when it is not a real date. */
-export function parseUtcDay(text: string): UtcDay | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? { year, month, day } : null;
 }

@@ -2,7 +2,6 @@ export {
   type DiscoveryEnv,
   type DiscoverySettings,
   discoveryEnv,
-  parseUtcDay,
   resolveDiscoverySettings,
 } from './config.js';
 export {
@@ -12,8 +11,5 @@ export {
   type RunningDiscovery,
   startDiscovery,
 } from './discovery-service.js';
-export { decideKey, type KeyDecision, type KeyFilterRules, type SkipReason } from './key-filter.js';
-export { type PollSource, parsePollSource } from './poll-sources.js';
 export { foldListing, planListing, type StreamCheckpoint, type WindowSettings } from './poll-window.js';
-export { type ReplayRequest, type ReplaySummary, replayRange, type SendReferences } from './replay.js';
 export { planSqsMessage, type SqsMessagePlan } from './sqs-message-plan.js';

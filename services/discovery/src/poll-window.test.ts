@@ -1,9 +1,7 @@
-import type { CloudTrailStream } from '@trailstream/cloudtrail';
-import { dayPrefix } from '@trailstream/cloudtrail';
+import { type CloudTrailStream, dayPrefix, everyAccountAndRegion } from '@trailstream/cloudtrail';
+import type { ListedObject } from '@trailstream/trail-bucket';
 import { describe, expect, it } from 'vitest';
-import type { ListedObject } from './object-refs.js';
 import { foldListing, planListing, type StreamCheckpoint, windowStart } from './poll-window.js';
-import { rulesWith } from './test-rules.js';
 
 const stream: CloudTrailStream = {
   prefix: '',
@@ -13,7 +11,7 @@ const stream: CloudTrailStream = {
   kind: 'log',
 };
 const settings = { latenessMs: 30 * 60_000, startAt: null };
-const rules = rulesWith();
+const rules = everyAccountAndRegion();
 const at = (iso: string) => Date.parse(iso);
 
 function file(stamp: string, unique = 'x'): ListedObject {

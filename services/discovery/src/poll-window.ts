@@ -1,13 +1,15 @@
 import {
   type CloudTrailStream,
   dayPrefix,
+  decideKey,
+  type KeyFilterRules,
+  type SkipReason,
   startAfterKey,
   utcDayOf,
   utcDayStart,
   utcDaysBetween,
 } from '@trailstream/cloudtrail';
-import { decideKey, type KeyFilterRules, type SkipReason } from './key-filter.js';
-import type { ListedObject } from './object-refs.js';
+import type { ListedObject, ListRequest } from '@trailstream/trail-bucket';
 
 /**
  * Where a stream's listing stands. CloudTrail names files by delivery time but delivers them up to
@@ -21,12 +23,6 @@ export interface StreamCheckpoint {
   newestDelivery: number | null;
   /** File names emitted whose delivery time is still inside the window. */
   recent: string[];
-}
-
-/** One ListObjectsV2 walk: a day folder, from a key on. */
-export interface ListRequest {
-  prefix: string;
-  startAfter: string | undefined;
 }
 
 export interface WindowSettings {

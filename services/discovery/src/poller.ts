@@ -1,15 +1,17 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CloudTrailStream } from '@trailstream/cloudtrail';
+import type { CloudTrailStream, KeyFilterRules, TrailSource } from '@trailstream/cloudtrail';
 import { sleep } from '@trailstream/retry';
 import type { Logger } from '@trailstream/runtime';
+import { objectRefMessage } from '@trailstream/schemas';
+import {
+  discoverStreams,
+  type ListedObject,
+  listFolderObjects,
+  objectRefFromListing,
+} from '@trailstream/trail-bucket';
 import type { KafkaGate } from './kafka-gate.js';
-import type { KeyFilterRules } from './key-filter.js';
 import type { DiscoveryMetrics } from './metrics.js';
-import { type ListedObject, objectRefFromListing, objectRefMessage } from './object-refs.js';
-import type { PollSource } from './poll-sources.js';
 import { foldListing, planListing, type WindowSettings } from './poll-window.js';
-import { listFolderObjects } from './s3-listing.js';
-import { discoverStreams } from './stream-discovery.js';
 import type { StreamOwnership } from './stream-ownership.js';
 import { streamKey } from './stream-shards.js';
 
@@ -17,7 +19,7 @@ export interface PollerOptions {
   s3: S3Client;
   /** The region of the polled buckets, written into references. */
   region: string;
-  sources: PollSource[];
+  sources: TrailSource[];
   rules: KeyFilterRules;
   window: WindowSettings;
   intervalMs: number;
@@ -88,7 +90,7 @@ export async function pollCycle(options: PollerOptions, signal: AbortSignal): Pr
 
 async function pollStream(
   options: PollerOptions,
-  source: PollSource,
+  source: TrailSource,
   stream: CloudTrailStream,
   key: string,
   onListCall: () => void,

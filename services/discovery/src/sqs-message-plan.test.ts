@@ -1,12 +1,12 @@
+import { everyAccountAndRegion } from '@trailstream/cloudtrail';
 import { describe, expect, it } from 'vitest';
 import { planSqsMessage } from './sqs-message-plan.js';
-import { rulesWith } from './test-rules.js';
 
 const LOG =
   'AWSLogs/111122223333/CloudTrail/eu-west-1/2024/01/15/111122223333_CloudTrail_eu-west-1_20240115T1200Z_a.json.gz';
 const DIGEST =
   'AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2024/01/15/111122223333_CloudTrail-Digest_eu-west-1_t_eu-west-1_20240115T120012Z.json.gz';
-const context = { rules: rulesWith(), defaultRegion: 'us-east-2', now: 1_700_000_000_000 };
+const context = { rules: everyAccountAndRegion(), defaultRegion: 'us-east-2', now: 1_700_000_000_000 };
 
 describe('planSqsMessage', () => {
   it('turns CloudTrail keys into references and counts what it skips', () => {

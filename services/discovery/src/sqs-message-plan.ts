@@ -1,11 +1,13 @@
 import {
+  decideKey,
+  type KeyFilterRules,
   type NotificationErrorClass,
   type NotificationShape,
+  type NotifiedObject,
   parseNotification,
+  type SkipReason,
 } from '@trailstream/cloudtrail';
 import type { ObjectRef } from '@trailstream/schemas';
-import { decideKey, type KeyFilterRules, type SkipReason } from './key-filter.js';
-import { objectRefFromNotification } from './object-refs.js';
 
 /** What to do with one SQS message. In every case the message is deleted only after the step before succeeded. */
 export type SqsMessagePlan =
@@ -25,6 +27,23 @@ export interface PlanContext {
   /** For notifications that do not say their bucket's region (CloudTrail's own, delivered raw). */
   defaultRegion: string;
   now: number;
+}
+
+export function objectRefFromNotification(
+  object: NotifiedObject,
+  defaultRegion: string,
+  discoveredAt: number,
+): ObjectRef {
+  return {
+    bucket: object.bucket,
+    key: object.key,
+    region: object.region ?? defaultRegion,
+    size: object.size,
+    etag: object.etag,
+    foundBy: 'sqs',
+    discoveredAt,
+    sequencer: object.sequencer,
+  };
 }
 
 export function planSqsMessage(body: string, context: PlanContext): SqsMessagePlan {

@@ -5,14 +5,12 @@ import {
   type SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
-import { fileNameDeliveryTime } from '@trailstream/cloudtrail';
+import { fileNameDeliveryTime, type KeyFilterRules } from '@trailstream/cloudtrail';
 import { backoffDelay, sleep } from '@trailstream/retry';
 import type { DeadLetterPublisher, Logger } from '@trailstream/runtime';
-import type { ObjectRef } from '@trailstream/schemas';
+import { type ObjectRef, objectRefMessage } from '@trailstream/schemas';
 import type { KafkaGate } from './kafka-gate.js';
-import type { KeyFilterRules } from './key-filter.js';
 import type { DiscoveryMetrics } from './metrics.js';
-import { objectRefMessage } from './object-refs.js';
 import { planSqsMessage, type SqsMessagePlan } from './sqs-message-plan.js';
 
 export interface SqsReceiverOptions {

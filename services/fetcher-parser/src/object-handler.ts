@@ -13,7 +13,13 @@ import {
   objectRefContract,
   objectRefKey,
 } from '@trailstream/schemas';
-import { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
+import {
+  bareEtag,
+  type FetchPolicy,
+  ObjectUnavailableError,
+  type OpenedObject,
+  openObject,
+} from '@trailstream/trail-bucket';
 import type { FetcherMetrics } from './metrics.js';
 import type { SeenObjects } from './seen-objects.js';
 import { seenObjectMessage } from './seen-objects-changelog.js';
@@ -28,11 +34,6 @@ export interface ObjectHandlerOptions {
   limits: ObjectLimits;
   fetchPolicy: FetchPolicy;
   now?: () => number;
-}
-
-/** S3 quotes ETags in responses and not in notifications; compare them bare. */
-export function bareEtag(etag: string | null): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
 }
 
 /**

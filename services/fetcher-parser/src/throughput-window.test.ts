@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { bareEtag } from './object-handler.js';
 import { ThroughputWindow } from './throughput-window.js';
 
 describe('ThroughputWindow', () => {
@@ -10,14 +9,5 @@ describe('ThroughputWindow', () => {
     expect(window.perSecond(9_999)).toBe(15);
     expect(window.perSecond(10_000)).toBe(5);
     expect(window.perSecond(20_000)).toBe(0);
-  });
-});
-
-describe('bareEtag', () => {
-  it('compares ETags from responses (quoted) and notifications (bare) alike', () => {
-    expect(bareEtag('"abc"')).toBe('abc');
-    expect(bareEtag('abc')).toBe('abc');
-    expect(bareEtag('"abc-3"')).toBe('abc-3');
-    expect(bareEtag(null)).toBe('');
   });
 });

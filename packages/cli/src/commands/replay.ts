@@ -1,10 +1,15 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { type UtcDay, utcDaysBetween } from '@trailstream/cloudtrail';
-import { parsePollSource, replayRange } from '@trailstream/discovery';
+import {
+  everyAccountAndRegion,
+  parseTrailSource,
+  type UtcDay,
+  utcDaysBetween,
+} from '@trailstream/cloudtrail';
+import { objectRefMessage } from '@trailstream/schemas';
+import { replayRange } from '@trailstream/trail-bucket';
 import { Partitioners } from 'kafkajs';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parseDay } from '../command.js';
-import { everyAccountAndRegion } from '../embedded/object-sources.js';
 import { connectKafka, requireTopic } from '../kafka-connection.js';
 import { Progress } from '../progress.js';
 import { readReplayPosition, writeReplayPosition } from '../replay-position.js';
@@ -42,7 +47,7 @@ export const replayCommand = defineCommand({
   },
   async run({ values }) {
     if (!values.source) throw new CliError('--source is required');
-    const source = parsePollSource(values.source);
+    const source = parseTrailSource(values.source);
     if (typeof source === 'string') throw new CliError(`--source: ${source}`);
     const since = parseDay('--since', values.since);
     const until = parseDay('--until', values.until);
@@ -81,19 +86,21 @@ export const replayCommand = defineCommand({
     progress.advance(days.length - todo.length);
     try {
       for (const day of todo) {
-        const summary = await replayRange(
-          s3,
-          {
-            source,
-            region,
-            from: day,
-            to: day,
-            rules: everyAccountAndRegion(values['include-insights'] ?? false),
-          },
-          async (messages) => {
-            if (messages.length > 0) await producer.send({ topic: topics.TOPIC_OBJECTS, acks: -1, messages });
-          },
-        );
+        const listing = replayRange(s3, {
+          source,
+          region,
+          from: day,
+          to: day,
+          rules: everyAccountAndRegion({ includeInsights: values['include-insights'] ?? false }),
+        });
+        for await (const refs of listing) {
+          await producer.send({
+            topic: topics.TOPIC_OBJECTS,
+            acks: -1,
+            messages: refs.map(objectRefMessage),
+          });
+        }
+        const { summary } = listing;
         references += summary.references;
         // Only after Kafka acknowledged the day's references does the position move past it.
         await writeReplayPosition(positionFile, { ...request, doneThrough: formatDay(day), references });

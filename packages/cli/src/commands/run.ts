@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
+import { parseTrailSource } from '@trailstream/cloudtrail';
 import {
   apiKeySourceFromEnv,
   DatadogClient,
@@ -10,7 +11,6 @@ import {
   lateItemPolicies,
   readApiKey,
 } from '@trailstream/datadog';
-import { parsePollSource } from '@trailstream/discovery';
 import { type OutputMode, outputModes } from '@trailstream/mapping';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parseChoice, parseDay } from '../command.js';
@@ -76,7 +76,7 @@ export const runCommand = defineCommand({
     let source: ObjectSource;
     const from = values.from ?? sampleTrailFolder;
     if (from.startsWith('s3://')) {
-      const parsed = parsePollSource(from.slice('s3://'.length).replace(/^([^/]+)$/, '$1/AWSLogs/'));
+      const parsed = parseTrailSource(from.slice('s3://'.length).replace(/^([^/]+)$/, '$1/AWSLogs/'));
       if (typeof parsed === 'string') throw new CliError(`--from ${from}: ${parsed}`);
       const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
       const s3 = new S3Client({ region, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });

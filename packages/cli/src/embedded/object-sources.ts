@@ -2,11 +2,17 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type KeySkipReason, selectCloudTrailKey, type UtcDay } from '@trailstream/cloudtrail';
-import { type KeyFilterRules, type PollSource, replayRange, type SkipReason } from '@trailstream/discovery';
-import { openObject } from '@trailstream/fetcher-parser';
+import {
+  everyAccountAndRegion,
+  type KeySkipReason,
+  type SkipReason,
+  selectCloudTrailKey,
+  type TrailSource,
+  type UtcDay,
+} from '@trailstream/cloudtrail';
 import { backoffPolicies } from '@trailstream/retry';
-import { type ObjectRef, objectRefContract } from '@trailstream/schemas';
+import type { ObjectRef } from '@trailstream/schemas';
+import { type FetchPolicy, openObject, replayRange } from '@trailstream/trail-bucket';
 
 /** An object the embedded pipeline reads: its reference, as discovery would emit it, and how to open it. */
 export interface SourceObject {
@@ -69,56 +75,43 @@ export function localFolderSource(folder: string, includeInsights = false): Obje
 }
 
 export interface S3SourceOptions {
-  source: PollSource;
+  source: TrailSource;
   region: string;
   from: UtcDay;
   to: UtcDay;
   includeInsights: boolean;
 }
 
-/** A trail bucket, enumerated by discovery's own replay listing and read with the fetcher's GetObject. */
+const fetchPolicy: FetchPolicy = {
+  transientAttempts: 5,
+  unavailableAttempts: 2,
+  backoff: backoffPolicies.s3Fetch,
+};
+
+/**
+ * A trail bucket, enumerated by the replay listing discovery's backfills use and read with the fetcher's
+ * GetObject. References are handed on as each day folder is listed, so the first file is read while later
+ * days are still unlisted.
+ */
 export function s3Source(s3: S3Client, options: S3SourceOptions): ObjectSource {
   const skipped: ObjectSource['skipped'] = {};
   return {
     describe: `s3://${options.source.bucket}/${options.source.basePrefix}`,
     skipped,
     async *objects() {
-      const refs: ObjectRef[] = [];
-      const summary = await replayRange(
-        s3,
-        {
-          source: options.source,
-          region: options.region,
-          from: options.from,
-          to: options.to,
-          rules: everyAccountAndRegion(options.includeInsights),
-        },
-        async (messages) => {
-          for (const message of messages)
-            refs.push(objectRefContract.decode(message.value as Buffer, message.headers));
-        },
-      );
-      Object.assign(skipped, summary.skipped);
-      for (const ref of refs) {
-        yield {
-          ref,
-          open: async () =>
-            (
-              await openObject(
-                s3,
-                ref,
-                { transientAttempts: 5, unavailableAttempts: 2, backoff: backoffPolicies.s3Fetch },
-                () => undefined,
-              )
-            ).body,
-        };
+      const listing = replayRange(s3, {
+        source: options.source,
+        region: options.region,
+        from: options.from,
+        to: options.to,
+        rules: everyAccountAndRegion({ includeInsights: options.includeInsights }),
+      });
+      for await (const refs of listing) {
+        for (const ref of refs) {
+          yield { ref, open: async () => (await openObject(s3, ref, fetchPolicy, () => undefined)).body };
+        }
       }
+      Object.assign(skipped, listing.summary.skipped);
     },
   };
-}
-
-/** Discovery's key filter with no account or region lists: every CloudTrail log file of the trail. */
-export function everyAccountAndRegion(includeInsights: boolean): KeyFilterRules {
-  const none = new Set<string>();
-  return { includeInsights, accountsAllow: none, accountsDeny: none, regionsAllow: none, regionsDeny: none };
 }

@@ -1,0 +1,12 @@
+export { bareEtag } from './etag.js';
+export { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
+export { type ListedObject, objectRefFromListing } from './object-refs.js';
+export {
+  type ReplayListing,
+  type ReplayRequest,
+  type ReplaySummary,
+  replayRange,
+} from './replay.js';
+export { classifyS3Failure, type S3Failure, type S3FailureKind } from './s3-failures.js';
+export { type ListRequest, listChildFolders, listFolderObjects, type OnListCall } from './s3-listing.js';
+export { discoverStreams } from './stream-discovery.js';
