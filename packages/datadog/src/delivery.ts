@@ -1,4 +1,4 @@
-import { type BackoffPolicy, sleep } from '@trailstream/retry';
+import { type BackoffPolicy, RetriableError, retry } from '@trailstream/retry';
 import { datadogBackoff, retryDelayMs } from './backoff.js';
 import type { DatadogClient } from './datadog-client.js';
 import type { EventPayload, LogEntry } from './payloads.js';
@@ -38,6 +38,15 @@ export interface DeliveryOptions {
 
 type SettledOutcome = Exclude<AttemptOutcome, { kind: 'retry' } | { kind: 'key-rejected' }>;
 
+/** Datadog (or the network) said "later", maybe naming when (`Retry-After`). */
+class DatadogSaidLater extends RetriableError {
+  override readonly name = 'DatadogSaidLater';
+
+  constructor(readonly outcome: Extract<AttemptOutcome, { kind: 'retry' }>) {
+    super(outcome.reason, outcome.retryAfterMs);
+  }
+}
+
 /**
  * Repeats a request while Datadog (or the network) says "later". Transient failures never turn into dead
  * letters: an outage makes the lag grow, and the backoff cap keeps the retries slow.
@@ -47,14 +56,28 @@ async function attemptUntilSettled(
   options: DeliveryOptions,
 ): Promise<SettledOutcome> {
   const backoff = options.backoff ?? datadogBackoff;
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await send();
-    if (outcome.kind === 'key-rejected') throw new ApiKeyRejectedError(outcome.status);
-    if (outcome.kind !== 'retry') return outcome;
-    const delayMs = retryDelayMs(attempt, outcome.retryAfterMs, backoff, options.random);
-    options.onRetry?.({ cause: outcome.cause, reason: outcome.reason, attempt, delayMs });
-    await sleep(delayMs, options.signal);
-    options.signal?.throwIfAborted();
+  try {
+    return await retry(
+      async () => {
+        const outcome = await send();
+        if (outcome.kind === 'key-rejected') throw new ApiKeyRejectedError(outcome.status);
+        if (outcome.kind === 'retry') throw new DatadogSaidLater(outcome);
+        return outcome;
+      },
+      {
+        delayMs: (error, attempt) =>
+          retryDelayMs(attempt, (error as DatadogSaidLater).requestedDelayMs, backoff, options.random),
+        onRetry: ({ error, attempt, delayMs }) => {
+          const { cause, reason } = (error as DatadogSaidLater).outcome;
+          options.onRetry?.({ cause, reason, attempt, delayMs });
+        },
+        signal: options.signal,
+      },
+    );
+  } catch (error) {
+    // Retries of a "later" end only when the signal aborts: report the abort, not the last answer.
+    if (error instanceof DatadogSaidLater) options.signal?.throwIfAborted();
+    throw error;
   }
 }
 
