@@ -33,8 +33,8 @@ compose_spec="$tools/compose-go-$compose_go_version/cmd"
 rendered=$(mktemp -d)
 trap 'rm -rf "$rendered"' EXIT
 
-step "chart: the embedded rules are the filter-mapper's default rules"
-cmp "$chart/files/rules.yaml" services/filter-mapper/rules/default.yaml
+step "chart: the embedded rules are the shipped default rules (@trailstream/mapping)"
+cmp "$chart/files/rules.yaml" packages/mapping/rules/default.yaml
 
 step "chart: lint and render"
 "$helm" lint --strict --kube-version "$kube_version" "$chart"
