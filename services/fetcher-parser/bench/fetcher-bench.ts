@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type ObjectRef, objectRefContract, objectRefKey } from '@trailstream/schemas';
+import { type ObjectRef, objectRefMessage } from '@trailstream/schemas';
 import { provisionEndpoints, syntheticTrail, type TestEndpoints, uniqueName } from '@trailstream/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseLargeByLines, parseWhole, writeLargeObject } from './bench-objects.js';
@@ -190,9 +190,7 @@ async function runPipeline(
     for (let at = 0; at < refs.length; at += 500) {
       await producer.send({
         topic: topics.objects,
-        messages: refs
-          .slice(at, at + 500)
-          .map((ref) => ({ key: objectRefKey(ref), ...objectRefContract.encode(ref) })),
+        messages: refs.slice(at, at + 500).map(objectRefMessage),
       });
     }
     await producer.disconnect();
