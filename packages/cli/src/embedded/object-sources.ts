@@ -89,9 +89,9 @@ const fetchPolicy: FetchPolicy = {
 };
 
 /**
- * A trail bucket, enumerated by the replay listing discovery's backfills use and read with the fetcher's
- * GetObject. References are handed on as each day folder is listed, so the first file is read while later
- * days are still unlisted.
+ * A trail bucket, enumerated by the replay listing `trailstream replay` enqueues from and read with the
+ * fetcher's GetObject. References are handed on as each day folder is listed, so the first file is read
+ * while later days are still unlisted.
  */
 export function s3Source(s3: S3Client, options: S3SourceOptions): ObjectSource {
   const skipped: ObjectSource['skipped'] = {};
