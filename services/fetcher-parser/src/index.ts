@@ -1,16 +1,19 @@
-export { type FetcherConfig, fetcherEnv } from './config.js';
+export {
+  type FetcherParserConfig,
+  type FetcherParserSettings,
+  fetcherParserEnv,
+  fetcherParserOptions,
+} from './config.js';
 export { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
-export { startFetcherStage } from './fetcher-stage.js';
-export { ensureFetcherTopics, seenObjectsTopic } from './fetcher-topics.js';
+export { type FetcherParserOptions, startFetcherParser } from './fetcher-parser.js';
 export { createFetcherMetrics, type FetcherMetrics, type ObjectOutcome } from './metrics.js';
 export {
   bareEtag,
   createObjectHandler,
-  type ObjectHandler,
   type ObjectHandlerOptions,
 } from './object-handler.js';
 export { readSeenObjects } from './read-seen-objects.js';
-export { s3ClientsByRegion } from './s3-clients.js';
+export { type S3Settings, s3ClientsByRegion } from './s3-clients.js';
 export { classifyS3Failure, type S3Failure, type S3FailureKind } from './s3-failures.js';
 export { type SeenObject, SeenObjects } from './seen-objects.js';
 export { parseSeenObject, seenObjectMessage } from './seen-objects-changelog.js';
