@@ -9,11 +9,11 @@ import {
   runTransactionalStage,
 } from '@trailstream/runtime';
 import { Registry } from 'prom-client';
+import { createRecordHandler } from '../src/handle-record.js';
 import { outputModes } from '../src/map-record.js';
+import { createFilterMapperMetrics } from '../src/metrics.js';
 import { defaultRulesPath } from '../src/rules/default-rules.js';
 import { parseRules } from '../src/rules/parse-rules.js';
-import { createRecordHandler } from '../src/service/handle-record.js';
-import { createMetrics } from '../src/service/metrics.js';
 import { loadFixtureRecords } from '../test/fixture-records.js';
 import { benchRecordMessage } from './record-message.js';
 
@@ -73,9 +73,11 @@ const done = new Promise<void>((resolve) => {
 });
 const started = process.hrtime.bigint();
 const cpuStarted = process.cpuUsage();
+const registry = new Registry();
 const stage = await runTransactionalStage({
   kafka,
   logger,
+  registry,
   stage: 'filter-mapper',
   groupId: `bench-${run}`,
   inputTopic: topics.records,
@@ -90,7 +92,7 @@ const stage = await runTransactionalStage({
     rules: () => rules,
     mapping: { mode: config.OUTPUT_MODE, logService: 'cloudtrail' },
     outputTopic: topics.datadog,
-    metrics: createMetrics(new Registry()),
+    metrics: createFilterMapperMetrics(registry),
   }),
 });
 await done;

@@ -1,11 +1,9 @@
-import { env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
-import { outputModes } from '../map-record.js';
-import { defaultRulesPath } from '../rules/default-rules.js';
+import { type Config, env, transactionalStageEnv, transactionalStageSettings } from '@trailstream/runtime';
+import { outputModes } from './map-record.js';
+import { defaultRulesPath } from './rules/default-rules.js';
 
 export const filterMapperEnv = {
-  ...serviceEnv,
-  ...kafkaEnv,
-  ...topicsEnv,
+  ...transactionalStageEnv('filter-mapper'),
   /** The rules YAML; in Kubernetes a ConfigMap mount. Defaults to the shipped rules. */
   RULES_FILE: env.string(defaultRulesPath),
   /** How often the rules file is re-read; a change is applied without a restart. */
@@ -14,9 +12,20 @@ export const filterMapperEnv = {
   OUTPUT_MODE: env.oneOf(outputModes, 'events'),
   /** `service` of log entries in logs mode. */
   LOG_SERVICE: env.string('cloudtrail'),
-  KAFKA_GROUP_ID: env.string('trailstream-filter-mapper'),
-  TRANSACTIONAL_ID_PREFIX: env.string('trailstream-filter-mapper'),
   PARTITIONS_CONSUMED_CONCURRENTLY: env.integer(4, { min: 1, max: 256 }),
-  /** Topics are created (12 partitions) when missing; off where an operator manages them. */
-  CREATE_TOPICS: env.boolean(true),
 };
+
+export type FilterMapperConfig = Config<typeof filterMapperEnv>;
+export type FilterMapperSettings = ReturnType<typeof filterMapperOptions>;
+
+/** What filter-mapper runs with, from its settings. */
+export function filterMapperOptions(config: FilterMapperConfig) {
+  return {
+    ...transactionalStageSettings('filter-mapper', config),
+    mapping: { mode: config.OUTPUT_MODE, logService: config.LOG_SERVICE },
+    rulesFile: config.RULES_FILE,
+    rulesReloadIntervalMs: config.RULES_RELOAD_INTERVAL_MS,
+    outputTopic: config.TOPIC_DATADOG,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
+  };
+}

@@ -1,9 +1,9 @@
 import type { StageMessage, TransactionOutput } from '@trailstream/runtime';
 import { ContractError, cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
-import { type MappingOptions, mapRecord } from '../map-record.js';
-import { MappingError } from '../mapping-error.js';
-import type { RuleSet } from '../rules/rule-set.js';
+import { type MappingOptions, mapRecord } from './map-record.js';
+import { MappingError } from './mapping-error.js';
 import type { FilterMapperMetrics } from './metrics.js';
+import type { RuleSet } from './rules/rule-set.js';
 
 export interface RecordHandlerOptions {
   rules: () => RuleSet;
@@ -20,7 +20,6 @@ export function createRecordHandler(options: RecordHandlerOptions) {
   const { metrics } = options;
   const deadLetter = async (output: TransactionOutput, reasonClass: string, reasonMessage: string) => {
     metrics.records.inc({ decision: 'dead-lettered' });
-    metrics.deadLetters.inc({ reason: reasonClass });
     await output.deadLetter({ reasonClass, reasonMessage, attempts: 1 });
   };
 

@@ -1,4 +1,11 @@
 export {
+  type FilterMapperConfig,
+  type FilterMapperSettings,
+  filterMapperEnv,
+  filterMapperOptions,
+} from './config.js';
+export { type FilterMapperOptions, startFilterMapper } from './filter-mapper.js';
+export {
   type MappedRecord,
   type MappingOptions,
   mapRecord,
@@ -15,4 +22,3 @@ export { defaultRulesPath } from './rules/default-rules.js';
 export { parseRules, RulesError, type RulesProblem } from './rules/parse-rules.js';
 export type { IncludeRule, Rule, RuleDecision, RuleOverrides, RuleSet } from './rules/rule-set.js';
 export { selectRule } from './rules/select-rule.js';
-export { filterMapperEnv } from './service/config.js';

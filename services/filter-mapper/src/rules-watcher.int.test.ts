@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@trailstream/runtime';
 import { describe, expect, it } from 'vitest';
-import { RulesError } from '../rules/parse-rules.js';
+import { RulesError } from './rules/parse-rules.js';
 import { watchRulesFile } from './rules-watcher.js';
 
 const rulesNamed = (name: string) => `include:\n  - name: ${name}\n    match: { eventName: X }\n`;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '@trailstream/runtime';
-import { parseRules, RulesError } from '../rules/parse-rules.js';
-import type { RuleSet } from '../rules/rule-set.js';
+import { parseRules, RulesError } from './rules/parse-rules.js';
+import type { RuleSet } from './rules/rule-set.js';
 
 export interface RulesWatcherOptions {
   path: string;
