@@ -1,17 +1,14 @@
+export { type AwsClients, createAwsClients } from './aws-clients.js';
 export {
-  type DiscoveryEnv,
+  type DiscoveryConfig,
+  type DiscoveryScope,
   type DiscoverySettings,
   discoveryEnv,
+  discoveryOptions,
   parseUtcDay,
   resolveDiscoverySettings,
 } from './config.js';
-export {
-  type AwsClients,
-  createAwsClients,
-  type DiscoveryHooks,
-  type RunningDiscovery,
-  startDiscovery,
-} from './discovery-service.js';
+export { type DiscoveryOptions, type RunningDiscovery, startDiscovery } from './discovery.js';
 export { decideKey, type KeyDecision, type KeyFilterRules, type SkipReason } from './key-filter.js';
 export { type PollSource, parsePollSource } from './poll-sources.js';
 export { foldListing, planListing, type StreamCheckpoint, type WindowSettings } from './poll-window.js';

@@ -1,9 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { collectMessages, createTestBucket, createTestTopics, testKafka, testS3 } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
+import { decodeRefs } from '../test/discovery-harness.js';
 import { parsePollSource } from './poll-sources.js';
 import { replayRange } from './replay.js';
-import { decodeRefs } from './test-discovery.js';
 import { rulesWith } from './test-rules.js';
 
 const kafka = testKafka();

@@ -7,6 +7,7 @@ import {
   createTestBucket,
   createTestQueue,
   createTestTopics,
+  eventually,
   readFixture,
   startServiceProcess,
   testKafka,
@@ -15,7 +16,7 @@ import {
   uniqueName,
 } from '@trailstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRefs, eventually, startTestDiscovery, type TestDiscovery } from './test-discovery.js';
+import { decodeRefs, startTestDiscovery, type TestDiscovery } from './discovery-harness.js';
 
 const kafka = testKafka();
 const s3 = testS3();
@@ -26,8 +27,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((discovery) => discovery.stop()));
 });
 
-function start(env: Record<string, string>): TestDiscovery {
-  const discovery = startTestDiscovery(env);
+async function start(env: Record<string, string>): Promise<TestDiscovery> {
+  const discovery = await startTestDiscovery(env);
   running.push(discovery);
   return discovery;
 }
@@ -128,7 +129,7 @@ describe('SQS mode against the emulator and Kafka', () => {
     for (const body of bodies)
       await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
 
-    const discovery = start({
+    const discovery = await start({
       SQS_QUEUE_URLS: queue.url,
       SQS_WAIT_TIME_SECONDS: '1',
       TOPIC_OBJECTS: topics.objects,
@@ -167,7 +168,7 @@ describe('SQS mode against the emulator and Kafka', () => {
       attempts: 1,
     });
     expect(deadLetter.originalValue?.toString()).toBe('{"this is": "not a notification"}');
-    expect(await discovery.metric('trailstream_discovery_sqs_messages_dead_lettered_total')).toBe(1);
+    expect(await discovery.metric('trailstream_dead_letters_total', { stage: 'discovery' })).toBe(1);
     expect(await discovery.metric('trailstream_discovery_skipped_keys_total', { reason: 'digest' })).toBe(1);
     expect(
       await discovery.metric('trailstream_discovery_notifications_total', { shape: 's3-test-event' }),
@@ -198,7 +199,7 @@ describe('SQS mode against the emulator and Kafka', () => {
     };
 
     // Port 9 (discard) has no Kafka behind it: the broker is as good as stopped.
-    const withoutKafka = start({ ...settings, KAFKA_BROKERS: '127.0.0.1:9' });
+    const withoutKafka = await start({ ...settings, KAFKA_BROKERS: '127.0.0.1:9' });
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     expect(withoutKafka.isReady()).toBe(false);
     expect(await queueDepth(queue.url)).toBe(3);
@@ -206,7 +207,7 @@ describe('SQS mode against the emulator and Kafka', () => {
     await withoutKafka.stop();
     running.splice(running.indexOf(withoutKafka), 1);
 
-    const withKafka = start(settings);
+    const withKafka = await start(settings);
     const messages = await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 3 });
     expect(
       decodeRefs(messages)
@@ -231,7 +232,7 @@ describe('SQS mode against the emulator and Kafka', () => {
         }),
       );
     }
-    const discovery = start({
+    const discovery = await start({
       SQS_QUEUE_URLS: queue.url,
       SQS_WAIT_TIME_SECONDS: '1',
       SQS_VISIBILITY_TIMEOUT_SECONDS: '5',
@@ -254,13 +255,13 @@ describe('SQS mode against the emulator and Kafka', () => {
       timeoutMs: 90_000,
     });
     expect(new Set(decodeRefs(messages).map((ref) => ref.key))).toEqual(new Set(keys));
-    await eventually(async () => (await queueDepth(queue.url)) === 0, 60_000);
+    await eventually(async () => (await queueDepth(queue.url)) === 0, { timeoutMs: 60_000 });
   });
 
   it('is not ready while a queue cannot be reached', async () => {
     const topics = await createTestTopics(kafka, { objects: {}, dlq: {} });
     const queue = await createTestQueue(sqs);
-    const discovery = start({
+    const discovery = await start({
       SQS_QUEUE_URLS: `${queue.url}-does-not-exist`,
       SQS_WAIT_TIME_SECONDS: '1',
       TOPIC_OBJECTS: topics.objects,
