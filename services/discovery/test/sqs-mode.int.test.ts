@@ -274,8 +274,12 @@ describe('SQS mode against the emulator and Kafka', () => {
     expect(discovery.isReady()).toBe(false);
   });
 
-  it('runs as a process: main.ts wires config, Kafka, SQS and the health server', async () => {
-    const topics = await createTestTopics(kafka, { objects: {}, dlq: {} });
+  it('runs as a process: main.ts creates its topics, then wires Kafka, SQS and the health server', async () => {
+    const topics = {
+      objects: uniqueName('t-objects'),
+      dlq: uniqueName('t-dlq'),
+      checkpoints: uniqueName('t-checkpoints'),
+    };
     const queue = await createTestQueue(sqs);
     const key = logKey('111122223333', 'process');
     await sqs.send(
@@ -289,11 +293,42 @@ describe('SQS mode against the emulator and Kafka', () => {
       SQS_WAIT_TIME_SECONDS: '1',
       TOPIC_OBJECTS: topics.objects,
       TOPIC_DLQ: topics.dlq,
+      POLL_CHECKPOINT_TOPIC: topics.checkpoints,
+      TOPIC_PARTITIONS: '3',
+      POLL_CHECKPOINT_PARTITIONS: '2',
     });
     try {
       await service.waitForOutput(/discovery started/);
+      const admin = kafka.admin();
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: Object.values(topics) });
+      await admin.disconnect();
+      expect(Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]))).toEqual({
+        [topics.objects]: 3,
+        [topics.dlq]: 1,
+        [topics.checkpoints]: 2,
+      });
       const [message] = await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 1 });
       expect(decodeRefs([message!])[0]?.key).toBe(key);
+    } finally {
+      expect(await service.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('starts as a process without Kafka when it is not to create topics, and is not ready', async () => {
+    const queue = await createTestQueue(sqs);
+    const service = startServiceProcess('discovery', {
+      SQS_QUEUE_URLS: queue.url,
+      SQS_WAIT_TIME_SECONDS: '1',
+      KAFKA_BROKERS: '127.0.0.1:9',
+      CREATE_TOPICS: 'false',
+    });
+    try {
+      await service.waitForOutput(/discovery started/);
+      const listening = await service.waitForOutput(/health and metrics server listening/);
+      const { port } = JSON.parse(listening) as { port: number };
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       expect(await service.stop('SIGTERM')).toBe(0);
     }
