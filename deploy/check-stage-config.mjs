@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { discoveryEnv } from '@trailstream/discovery';
 import { emitterEnv } from '@trailstream/emitter';
-import { fetcherEnv } from '@trailstream/fetcher-parser';
+import { fetcherParserEnv } from '@trailstream/fetcher-parser';
 import { filterMapperEnv } from '@trailstream/filter-mapper';
 import { ConfigError, kafkaEnv, loadConfig, topicsEnv } from '@trailstream/runtime';
 import { parseAllDocuments } from 'yaml';
@@ -18,7 +18,7 @@ const awsSdkVariables = ['AWS_REGION', 'AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 
 /** The image's commands (entrypoint.sh) and what each one reads. */
 const processes = {
   discovery: { shape: discoveryEnv, sdk: awsSdkVariables },
-  'fetcher-parser': { shape: fetcherEnv, sdk: awsSdkVariables },
+  'fetcher-parser': { shape: fetcherParserEnv, sdk: awsSdkVariables },
   'filter-mapper': { shape: filterMapperEnv, sdk: [] },
   emitter: { shape: emitterEnv, sdk: [] },
   trailstream: { shape: { ...kafkaEnv, ...topicsEnv }, sdk: [] },

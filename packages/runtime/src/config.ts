@@ -97,13 +97,5 @@ export const kafkaEnv = {
   KAFKA_SESSION_TIMEOUT_MS: env.integer(30_000, { min: 6_000, max: 300_000 }),
 };
 
-export const topicsEnv = {
-  TOPIC_OBJECTS: env.string('trailstream.objects'),
-  TOPIC_RECORDS: env.string('trailstream.records'),
-  TOPIC_DATADOG: env.string('trailstream.datadog'),
-  TOPIC_DLQ: env.string('trailstream.dlq'),
-};
-
 export type ServiceConfig = Config<typeof serviceEnv>;
 export type KafkaConfig = Config<typeof kafkaEnv>;
-export type TopicsConfig = Config<typeof topicsEnv>;

@@ -6,6 +6,8 @@ import {
   type Stage,
 } from '@trailstream/schemas';
 import type { Message, Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { deadLetterCounter } from './stage-metrics.js';
 
 /** The message a stage could not handle, as it was read (or, for discovery, as it arrived from SQS). */
 export interface FailedMessage {
@@ -69,17 +71,26 @@ export function deadLetterMessage(letter: DeadLetter): Message {
   };
 }
 
-/** Sends dead letters outside any transaction, for the at-least-once stages; resolves once Kafka acked. */
+/**
+ * Sends dead letters outside any transaction, for the at-least-once stages; resolves once Kafka acked,
+ * and counts each in `trailstream_dead_letters_total`.
+ */
 export class DeadLetterPublisher {
+  private readonly counted: (reasonClass: string) => void;
+
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
     private readonly stage: Stage,
-  ) {}
+    registry: Registry,
+  ) {
+    this.counted = deadLetterCounter(registry, stage);
+  }
 
   async publish(failed: FailedMessage, reason: FailureReason): Promise<DeadLetter> {
     const letter = buildDeadLetter(this.stage, failed, reason);
     await this.producer.send({ topic: this.topic, acks: -1, messages: [deadLetterMessage(letter)] });
+    this.counted(reason.reasonClass);
     return letter;
   }
 }

@@ -1,4 +1,10 @@
 export {
+  type ChunkFailure,
+  type ChunkFailureVerdict,
+  classifyChunkFailure,
+  DeadLetterAfterAbort,
+} from './chunk-failure.js';
+export {
   type Config,
   ConfigError,
   type EnvShape,
@@ -9,8 +15,6 @@ export {
   type ServiceConfig,
   secretValuesIn,
   serviceEnv,
-  type TopicsConfig,
-  topicsEnv,
 } from './config.js';
 export {
   buildDeadLetter,
@@ -22,13 +26,40 @@ export {
 } from './dead-letter.js';
 export { createKafka, kafkaClientOptions } from './kafka.js';
 export { createLogger, type Logger, type LoggerOptions, scrubSecrets } from './logger.js';
+export {
+  runStage,
+  type StageConfig,
+  type StageContext,
+  type StageDefinition,
+  type StartedStage,
+  stageEnv,
+} from './run-stage.js';
 export { type ServiceServer, type ServiceServerOptions, startServiceServer } from './server.js';
 export { runService, type ServiceLifecycle, type ShutdownHook } from './service.js';
-export { compactedTopic, ensureTopics, pipelineTopics, type TopicSpec } from './topics.js';
+export type { StageHandler, StageMessage, TransactionOutput } from './stage-message.js';
+export { deadLetterCounter } from './stage-metrics.js';
+export { createPlannedTopics, ensureStageTopics, readExistingTopics } from './topics.js';
+export {
+  inputTopicOf,
+  type PlannedTopic,
+  planTopics,
+  stageTopicNames,
+  type TopicDefinition,
+  type TopicName,
+  type TopicPlan,
+  type TopicSpec,
+  type TopicsConfig,
+  topicFlow,
+  topicSpecs,
+  topicsEnv,
+  topology,
+} from './topology.js';
 export {
   type RunningStage,
   runTransactionalStage,
-  type StageMessage,
+  type TransactionalStageConfig,
   type TransactionalStageOptions,
-  type TransactionOutput,
+  type TransactionalStageSettings,
+  transactionalStageEnv,
+  transactionalStageSettings,
 } from './transactional-stage.js';

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 
 export interface ServiceServerOptions {
@@ -8,11 +8,11 @@ export interface ServiceServerOptions {
   logger: Logger;
   /** Ready means: able to do the work now (brokers, queues, keys reachable). Liveness is only "the loop runs". */
   isReady: () => boolean | Promise<boolean>;
-  registry?: Registry;
+  /** The service's one registry: the stage's and the runtime's metrics, and the process's defaults added here. */
+  registry: Registry;
 }
 
 export interface ServiceServer {
-  registry: Registry;
   app: FastifyInstance;
   /** The port actually bound (differs from the option when it was 0). */
   port: number;
@@ -21,7 +21,7 @@ export interface ServiceServer {
 
 /** `/healthz`, `/readyz` and Prometheus `/metrics`, the same on every service. */
 export async function startServiceServer(options: ServiceServerOptions): Promise<ServiceServer> {
-  const registry = options.registry ?? new Registry();
+  const { registry } = options;
   collectDefaultMetrics({ register: registry });
   const app = Fastify({ logger: false });
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -36,5 +36,5 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   options.logger.info({ port }, 'health and metrics server listening');
-  return { registry, app, port, close: () => app.close() };
+  return { app, port, close: () => app.close() };
 }

@@ -1,62 +1,68 @@
+import type { Stage } from '@trailstream/schemas';
 import type { Kafka } from 'kafkajs';
-import type { TopicsConfig } from './config.js';
+import {
+  planTopics,
+  stageTopicNames,
+  type TopicPlan,
+  type TopicSpec,
+  type TopicsConfig,
+  topicSpecs,
+} from './topology.js';
 
-export interface TopicSpec {
-  topic: string;
-  numPartitions: number;
-  configEntries?: { name: string; value: string }[];
-}
-
-/** The pipeline's topics with the settings they need; partitions bound how far each stage scales. */
-export function pipelineTopics(names: TopicsConfig, partitions = 12): TopicSpec[] {
-  const week = String(7 * 24 * 60 * 60 * 1000);
-  return [
-    {
-      topic: names.TOPIC_OBJECTS,
-      numPartitions: partitions,
-      configEntries: [{ name: 'retention.ms', value: week }],
-    },
-    {
-      topic: names.TOPIC_RECORDS,
-      numPartitions: partitions,
-      configEntries: [{ name: 'retention.ms', value: week }],
-    },
-    {
-      topic: names.TOPIC_DATADOG,
-      numPartitions: partitions,
-      configEntries: [{ name: 'retention.ms', value: week }],
-    },
-    // Dead letters wait for a person; keep them a month.
-    {
-      topic: names.TOPIC_DLQ,
-      numPartitions: 1,
-      configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 60 * 60 * 1000) }],
-    },
-  ];
-}
-
-/** A compacted topic: the latest value per key is kept, for state such as checkpoints and seen objects. */
-export function compactedTopic(topic: string, numPartitions: number, deleteRetentionMs?: number): TopicSpec {
-  const configEntries = [
-    { name: 'cleanup.policy', value: 'compact' },
-    { name: 'min.cleanable.dirty.ratio', value: '0.1' },
-  ];
-  if (deleteRetentionMs !== undefined)
-    configEntries.push({ name: 'delete.retention.ms', value: String(deleteRetentionMs) });
-  return { topic, numPartitions, configEntries };
-}
-
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
+/** The partition count of each of the specs' topics that exists. */
+export async function readExistingTopics(
+  kafka: Kafka,
+  specs: readonly TopicSpec[],
+): Promise<Map<string, number>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((spec) => !existing.has(spec.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
-    }
+    const listed = new Set(await admin.listTopics());
+    const present = specs.map((spec) => spec.topic).filter((topic) => listed.has(topic));
+    const existing = new Map<string, number>();
+    if (present.length === 0) return existing;
+    const { topics } = await admin.fetchTopicMetadata({ topics: present });
+    for (const { name, partitions } of topics) existing.set(name, partitions.length);
+    return existing;
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Creates the planned topics that do not exist yet; existing ones are left as they are. */
+export async function createPlannedTopics(kafka: Kafka, plan: TopicPlan): Promise<void> {
+  const missing = plan.topics.filter(({ state }) => state === 'create');
+  if (missing.length === 0) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map(({ spec, partitions }) => ({
+        topic: spec.topic,
+        numPartitions: partitions,
+        configEntries: spec.configEntries,
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * What every stage does at start: creates the topics it reads and writes that are missing (unless
+ * CREATE_TOPICS is off, then only what exists is checked), and refuses to run when a co-partitioned
+ * topic has fewer partitions than its partner.
+ */
+export async function ensureStageTopics(kafka: Kafka, stage: Stage, config: TopicsConfig): Promise<void> {
+  const specs = topicSpecs(config, stageTopicNames(stage));
+  // Nothing to create and nothing to check: the stage starts without asking Kafka (it may be away).
+  if (!config.CREATE_TOPICS && specs.every((spec) => spec.coPartitionedWith === undefined)) return;
+  const existing = await readExistingTopics(kafka, specs);
+  const plan = planTopics(
+    config.CREATE_TOPICS ? specs : specs.filter((spec) => existing.has(spec.topic)),
+    existing,
+  );
+  if (plan.problems.length > 0) throw new Error(plan.problems.join('; '));
+  await createPlannedTopics(kafka, plan);
 }

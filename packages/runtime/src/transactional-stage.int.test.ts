@@ -1,12 +1,23 @@
 import { type CloudTrailRecord, cloudTrailRecordContract } from '@trailstream/schemas';
-import { collectFor, collectMessages, createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
+import {
+  collectFor,
+  collectMessages,
+  createTestTopics,
+  eventually,
+  metricValue,
+  testKafka,
+  uniqueName,
+} from '@trailstream/testkit';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DeadLetterAfterAbort } from './chunk-failure.js';
 import { createLogger } from './logger.js';
 import { type RunningStage, runTransactionalStage } from './transactional-stage.js';
 
 const kafka = testKafka();
 const logger = createLogger('test', { level: 'silent' });
 const running: RunningStage[] = [];
+const registry = new Registry();
 afterEach(async () => {
   await Promise.all(running.splice(0).map((stage) => stage.stop()));
 });
@@ -79,6 +90,7 @@ describe('runTransactionalStage', () => {
     return runTransactionalStage({
       kafka,
       logger,
+      registry,
       stage: 'filter-mapper',
       groupId,
       inputTopic: topics.input,
@@ -122,6 +134,15 @@ describe('runTransactionalStage', () => {
       'handler-failed',
       'not-json',
     ]);
+    const counted = (reasonClass: string) =>
+      metricValue(registry, 'trailstream_dead_letters_total', {
+        stage: 'filter-mapper',
+        reason_class: reasonClass,
+      });
+    await eventually(async () => (await counted('handler-failed')) === 1, {
+      what: 'the dead letters counted',
+    });
+    expect(await counted('not-json')).toBe(1);
 
     await stage.stop();
     running.splice(0);
@@ -137,6 +158,32 @@ describe('runTransactionalStage', () => {
         .sort(),
     ).toEqual(['again-0', 'again-1', 'again-2']);
     expect(after).toHaveLength(21);
+  });
+
+  it('dead-letters a message whose handler asked for the abort first, without calling it again', async () => {
+    const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
+    await seed(topics.input, 3);
+    const calls = new Map<string, number>();
+    await start(topics, uniqueName('stage'), async (message, output) => {
+      const n = message.value!.toString();
+      calls.set(n, (calls.get(n) ?? 0) + 1);
+      await output.send(topics.output, [{ value: `first-half-${n}` }]);
+      if (n === '1') {
+        throw new DeadLetterAfterAbort({
+          reasonClass: 'corrupt-late',
+          reasonMessage: 'found late',
+          attempts: 1,
+        });
+      }
+    });
+    const out = await collectMessages(kafka, topics.output, { until: (m) => m.length >= 2 });
+    expect(out.map((m) => m.value!.toString()).sort()).toEqual(['first-half-0', 'first-half-2']);
+    const [letter] = await collectMessages(kafka, topics.dlq, { until: (m) => m.length >= 1 });
+    expect(letter!.headers!['trailstream-reason']!.toString()).toBe('corrupt-late');
+    expect(calls.get('1')).toBe(1);
+    expect((await collectFor(kafka, topics.output, 1_000)).map((m) => m.value!.toString())).not.toContain(
+      'first-half-1',
+    );
   });
 
   it('leaves nothing visible to read-committed consumers when a transaction is aborted midway', async () => {

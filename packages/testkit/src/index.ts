@@ -46,3 +46,4 @@ export {
   syntheticTrail,
   type TrailObject,
 } from './synthetic-trail.js';
+export { eventually, type MetricsSource, metricValue } from './waiting.js';

@@ -4,14 +4,12 @@ import {
   parseUtcDay,
   type TrailSource,
 } from '@trailstream/cloudtrail';
-import { type Config, ConfigError, env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
+import { type Config, ConfigError, env, stageEnv } from '@trailstream/runtime';
+import { createAwsClients } from './aws-clients.js';
 import type { WindowSettings } from './poll-window.js';
 
 export const discoveryEnv = {
-  ...serviceEnv,
-  ...kafkaEnv,
-  TOPIC_OBJECTS: topicsEnv.TOPIC_OBJECTS,
-  TOPIC_DLQ: topicsEnv.TOPIC_DLQ,
+  ...stageEnv,
   /** The region of the queues and buckets; also the region of references whose notification names none. */
   AWS_REGION: env.string('us-east-1'),
   /** Path-style S3 URLs, for S3-compatible endpoints and emulators. */
@@ -25,8 +23,6 @@ export const discoveryEnv = {
   POLL_START_DATE: env.optionalString(),
   POLL_INTERVAL_SECONDS: env.integer(60, { min: 1 }),
   POLL_LATENESS_MINUTES: env.integer(30, { min: 1, max: 24 * 60 }),
-  POLL_CHECKPOINT_TOPIC: env.string('trailstream.discovery-checkpoints'),
-  POLL_CHECKPOINT_PARTITIONS: env.integer(12, { min: 1, max: 1000 }),
   KAFKA_GROUP_ID: env.string('trailstream-discovery-poll'),
   INCLUDE_INSIGHTS: env.boolean(false),
   ACCOUNTS_ALLOW: env.list(),
@@ -35,16 +31,17 @@ export const discoveryEnv = {
   REGIONS_DENY: env.list(),
 };
 
-export type DiscoveryEnv = Config<typeof discoveryEnv>;
+export type DiscoveryConfig = Config<typeof discoveryEnv>;
 
-export interface DiscoverySettings {
+/** What to discover: which sources, which keys, how far back. */
+export interface DiscoveryScope {
   rules: KeyFilterRules;
   pollSources: TrailSource[];
   window: WindowSettings;
 }
 
 /** The settings that need more than one variable, or more than a type, to check. */
-export function resolveDiscoverySettings(config: DiscoveryEnv): DiscoverySettings {
+export function resolveDiscoverySettings(config: DiscoveryConfig): DiscoveryScope {
   const problems: string[] = [];
   if (config.SQS_QUEUE_URLS.length === 0 && config.POLL_SOURCES.length === 0) {
     problems.push('set SQS_QUEUE_URLS, POLL_SOURCES, or both: there is nothing to discover from');
@@ -75,5 +72,33 @@ export function resolveDiscoverySettings(config: DiscoveryEnv): DiscoverySetting
     },
     pollSources,
     window: { latenessMs: config.POLL_LATENESS_MINUTES * 60_000, startAt },
+  };
+}
+
+export type DiscoverySettings = ReturnType<typeof discoveryOptions>;
+
+/**
+ * What discovery runs with, from its settings. The AWS clients are built here (building one does no
+ * I/O), so a test can hand in its own.
+ */
+export function discoveryOptions(config: DiscoveryConfig) {
+  return {
+    ...resolveDiscoverySettings(config),
+    aws: createAwsClients(config),
+    region: config.AWS_REGION,
+    objectsTopic: config.TOPIC_OBJECTS,
+    deadLetterTopic: config.TOPIC_DLQ,
+    sqs: {
+      queueUrls: config.SQS_QUEUE_URLS,
+      receiversPerQueue: config.SQS_RECEIVERS_PER_QUEUE,
+      waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
+      visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
+    },
+    poll: {
+      checkpointTopic: config.POLL_CHECKPOINT_TOPIC,
+      groupId: config.KAFKA_GROUP_ID,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { backoffDelay, backoffPolicies, sleep } from '@trailstream/retry';
+import { backoffPolicies, retry } from '@trailstream/retry';
 import type { Logger } from '@trailstream/runtime';
 import type { Message, Producer } from 'kafkajs';
 
@@ -53,19 +53,22 @@ export class KafkaGate {
   }
 
   private async connect(signal: AbortSignal): Promise<void> {
-    for (let attempt = 0; !this.connected && !signal.aborted; attempt++) {
-      try {
+    await retry(
+      async (attempt) => {
         await this.producer.connect();
         this.connected = true;
-        if (attempt > 0) this.logger.info('Kafka is reachable again');
-      } catch (error) {
-        const delay = backoffDelay(attempt, backoffPolicies.kafkaConnect);
-        this.logger.warn(
-          { err: error, retryInMs: delay },
-          'Kafka unreachable; waiting before taking more work',
-        );
-        await sleep(delay, signal);
-      }
-    }
+        if (attempt > 1) this.logger.info('Kafka is reachable again');
+      },
+      {
+        policy: backoffPolicies.kafkaConnect,
+        isRetriable: () => true,
+        signal,
+        onRetry: ({ error, delayMs }) =>
+          this.logger.warn(
+            { err: error, retryInMs: delayMs },
+            'Kafka unreachable; waiting before taking more work',
+          ),
+      },
+    ).catch(() => undefined);
   }
 }

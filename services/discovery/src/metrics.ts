@@ -42,12 +42,6 @@ export function createDiscoveryMetrics(registry: Registry) {
       labelNames: ['queue'] as const,
       registers,
     }),
-    sqsDeadLettered: new Counter({
-      name: 'trailstream_discovery_sqs_messages_dead_lettered_total',
-      help: 'SQS messages that could not be understood and went to the dead-letter topic',
-      labelNames: ['queue', 'reason'] as const,
-      registers,
-    }),
     sqsErrors: new Counter({
       name: 'trailstream_discovery_sqs_errors_total',
       help: 'Failed SQS calls (retried), by operation',

@@ -1,5 +1,4 @@
-import { backoffDelay, backoffPolicies, sleep } from '@trailstream/retry';
-import { compactedTopic, ensureTopics } from '@trailstream/runtime';
+import { backoffPolicies, retry } from '@trailstream/retry';
 import type { Kafka } from 'kafkajs';
 import { type PollerOptions, runPoller } from './poller.js';
 import { StreamOwnership } from './stream-ownership.js';
@@ -7,7 +6,6 @@ import { StreamOwnership } from './stream-ownership.js';
 export interface PollModeOptions extends Omit<PollerOptions, 'ownership'> {
   kafka: Kafka;
   checkpointTopic: string;
-  checkpointPartitions: number;
   groupId: string;
   sessionTimeoutMs: number;
 }
@@ -33,33 +31,37 @@ export class PollMode {
     this.ownership = null;
   }
 
-  private async joinCheckpointGroup(signal: AbortSignal): Promise<StreamOwnership | null> {
+  /** Resolves with the joined group, or null once stopped; every failure is retried with backoff. */
+  private joinCheckpointGroup(signal: AbortSignal): Promise<StreamOwnership | null> {
     const { kafka, gate, logger } = this.options;
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      const ownership = new StreamOwnership({
-        kafka,
-        gate,
-        logger,
-        checkpointTopic: this.options.checkpointTopic,
-        groupId: this.options.groupId,
-        sessionTimeoutMs: this.options.sessionTimeoutMs,
-      });
-      try {
-        await gate.waitUntilReachable(signal);
-        if (signal.aborted) break;
-        await ensureTopics(kafka, [
-          compactedTopic(this.options.checkpointTopic, this.options.checkpointPartitions),
-        ]);
-        await ownership.start();
+    return retry(
+      async () => {
+        const ownership = new StreamOwnership({
+          kafka,
+          gate,
+          logger,
+          checkpointTopic: this.options.checkpointTopic,
+          groupId: this.options.groupId,
+          sessionTimeoutMs: this.options.sessionTimeoutMs,
+        });
+        try {
+          await gate.waitUntilReachable(signal);
+          if (signal.aborted) return null;
+          await ownership.start();
+        } catch (error) {
+          await ownership.stop().catch(() => undefined);
+          throw error;
+        }
         this.ownership = ownership;
         return ownership;
-      } catch (error) {
-        await ownership.stop().catch(() => undefined);
-        const delay = backoffDelay(attempt, backoffPolicies.pollCycle);
-        logger.warn({ err: error, retryInMs: delay }, 'could not join the checkpoint group; retrying');
-        await sleep(delay, signal);
-      }
-    }
-    return null;
+      },
+      {
+        policy: backoffPolicies.pollCycle,
+        isRetriable: () => true,
+        signal,
+        onRetry: ({ error, delayMs }) =>
+          logger.warn({ err: error, retryInMs: delayMs }, 'could not join the checkpoint group; retrying'),
+      },
+    ).catch(() => null);
   }
 }

@@ -28,8 +28,6 @@ export interface PollerOptions {
   ownership: StreamOwnership;
   metrics: DiscoveryMetrics;
   logger: Logger;
-  /** Called around each List call of a stream's window, for tests that prove two replicas never overlap. */
-  onStreamListing?: (event: { streamKey: string; phase: 'start' | 'end' }) => void;
 }
 
 /** Lost ownership between two List pages: the stream is left to its new owner. */
@@ -105,12 +103,7 @@ async function pollStream(
     const plan = planListing(stream, checkpoint, now, options.window);
     const listed: ListedObject[] = [];
     for (const request of plan.requests) {
-      options.onStreamListing?.({ streamKey: key, phase: 'start' });
-      try {
-        listed.push(...(await listFolderObjects(options.s3, source.bucket, request, onListCall, stillOwned)));
-      } finally {
-        options.onStreamListing?.({ streamKey: key, phase: 'end' });
-      }
+      listed.push(...(await listFolderObjects(options.s3, source.bucket, request, onListCall, stillOwned)));
     }
     const outcome = foldListing(checkpoint, listed, plan.asOf, options.rules, options.window);
     const refs = outcome.emit.map((object) =>

@@ -6,7 +6,7 @@ import {
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
 import { fileNameDeliveryTime, type KeyFilterRules } from '@trailstream/cloudtrail';
-import { backoffDelay, sleep } from '@trailstream/retry';
+import { backoffPolicies, retry } from '@trailstream/retry';
 import type { DeadLetterPublisher, Logger } from '@trailstream/runtime';
 import { type ObjectRef, objectRefMessage } from '@trailstream/schemas';
 import type { KafkaGate } from './kafka-gate.js';
@@ -52,36 +52,11 @@ export class QueueHealth {
  * is retried with backoff, and a message is only ever deleted after Kafka acknowledged what it carried.
  */
 export async function runSqsReceiver(options: SqsReceiverOptions, health: QueueHealth): Promise<void> {
-  const { sqs, queueUrl, signal, logger } = options;
-  const queue = queueName(queueUrl);
-  let failures = 0;
+  const { signal, logger } = options;
+  const queue = queueName(options.queueUrl);
   while (!signal.aborted) {
-    await options.gate.waitUntilReachable(signal);
+    const messages = await receiveWhileKafkaIsReachable(options, health).catch((): SqsMessage[] => []);
     if (signal.aborted) break;
-    let messages: SqsMessage[];
-    try {
-      const received = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: options.waitTimeSeconds,
-          VisibilityTimeout: options.visibilityTimeoutSeconds,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-        }),
-        { abortSignal: signal },
-      );
-      messages = received.Messages ?? [];
-      health.markOk(queueUrl);
-    } catch (error) {
-      if (signal.aborted) break;
-      health.markFailing(queueUrl);
-      options.metrics.sqsErrors.inc({ queue, operation: 'receive' });
-      const delay = backoffDelay(failures++);
-      logger.warn({ err: error, queue, retryInMs: delay }, 'SQS receive failed');
-      await sleep(delay, signal);
-      continue;
-    }
-    failures = 0;
     if (messages.length === 0) continue;
     options.metrics.sqsReceived.inc({ queue }, messages.length);
     const heartbeat = keepInvisible(options, messages);
@@ -97,6 +72,51 @@ export async function runSqsReceiver(options: SqsReceiverOptions, health: QueueH
       heartbeat.stop();
     }
   }
+}
+
+/**
+ * Waits for Kafka, then long-polls the queue; a failed receive is retried with backoff (Kafka checked
+ * again first), so messages are only taken while their references can be handed on.
+ */
+function receiveWhileKafkaIsReachable(
+  options: SqsReceiverOptions,
+  health: QueueHealth,
+): Promise<SqsMessage[]> {
+  const { sqs, queueUrl, signal, logger } = options;
+  const queue = queueName(queueUrl);
+  return retry(
+    async () => {
+      await options.gate.waitUntilReachable(signal);
+      if (signal.aborted) return [];
+      try {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: options.waitTimeSeconds,
+            VisibilityTimeout: options.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          }),
+          { abortSignal: signal },
+        );
+        health.markOk(queueUrl);
+        return received.Messages ?? [];
+      } catch (error) {
+        if (!signal.aborted) {
+          health.markFailing(queueUrl);
+          options.metrics.sqsErrors.inc({ queue, operation: 'receive' });
+        }
+        throw error;
+      }
+    },
+    {
+      policy: backoffPolicies.standard,
+      isRetriable: () => true,
+      signal,
+      onRetry: ({ error, delayMs }) =>
+        logger.warn({ err: error, queue, retryInMs: delayMs }, 'SQS receive failed'),
+    },
+  );
 }
 
 async function handleMessages(options: SqsReceiverOptions, messages: SqsMessage[]): Promise<void> {
@@ -143,7 +163,6 @@ async function handleMessages(options: SqsReceiverOptions, messages: SqsMessage[
       );
       continue;
     }
-    options.metrics.sqsDeadLettered.inc({ queue, reason: plan.reasonClass });
     options.logger.warn(
       { queue, messageId: message.MessageId, reasonClass: plan.reasonClass, reason: plan.reason },
       'unreadable SQS message dead-lettered',

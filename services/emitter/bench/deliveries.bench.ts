@@ -13,13 +13,13 @@ import {
   type EventPayload,
   type LogEntry,
 } from '@trailstream/datadog';
-import { createLogger, ensureTopics } from '@trailstream/runtime';
+import { createLogger, loadConfig } from '@trailstream/runtime';
 import { datadogOutputContract } from '@trailstream/schemas';
 import { startDatadogIntake } from '@trailstream/testkit';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { forEachConcurrently } from '../src/concurrently.js';
-import { createEmitterMetrics, startEmitter } from '../src/index.js';
+import { emitterEnv, readEmitterOptions, startEmitter } from '../src/index.js';
 import { eventOutput, logOutput } from '../test/emitter-harness.js';
 
 const key = 'b'.repeat(32);
@@ -78,10 +78,16 @@ async function throughEmitter(kind: 'event' | 'log', count: number): Promise<num
   const kafka = new Kafka({ clientId: 'emitter-bench', brokers, logLevel: logLevel.NOTHING });
   const suffix = randomUUID().slice(0, 8);
   const topics = { datadog: `bench-datadog-${suffix}`, dlq: `bench-dlq-${suffix}` };
-  await ensureTopics(kafka, [
-    { topic: topics.datadog, numPartitions: 4 },
-    { topic: topics.dlq, numPartitions: 1 },
-  ]);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: topics.datadog, numPartitions: 4 },
+      { topic: topics.dlq, numPartitions: 1 },
+    ],
+  });
+  await admin.disconnect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   for (let start = 0; start < count; start += 5_000) {
@@ -95,37 +101,32 @@ async function throughEmitter(kind: 'event' | 'log', count: number): Promise<num
   }
   await producer.disconnect();
 
-  const emitterClient = new DatadogClient({
-    target: { baseUrl: intake.url },
-    apiKey: new ApiKey(key),
-    timeoutMs: 10_000,
-    connections: 64,
-  });
+  const options = await readEmitterOptions(
+    loadConfig(emitterEnv, {
+      KAFKA_BROKERS: brokers.join(','),
+      TOPIC_DATADOG: topics.datadog,
+      TOPIC_DLQ: topics.dlq,
+      KAFKA_GROUP_ID: `bench-${suffix}`,
+      DD_URL: intake.url,
+      DD_API_KEY: key,
+      EMITTER_EVENTS_PER_SECOND: '1000000',
+      EMITTER_EVENTS_BURST: '1000',
+      EMITTER_MAX_BACKOFF_MS: '5000',
+    }),
+  );
   const began = performance.now();
   const emitter = await startEmitter({
+    ...options,
+    datadog: { ...options.datadog, connections: 64 },
     kafka,
     logger: createLogger('emitter-bench', { level: 'silent' }),
-    metrics: createEmitterMetrics(new Registry()),
-    client: emitterClient,
-    apiKeySource: { kind: 'value', value: key },
-    inputTopic: topics.datadog,
-    deadLetterTopic: topics.dlq,
-    groupId: `bench-${suffix}`,
-    sessionTimeoutMs: 30_000,
-    partitionsConcurrently: 4,
-    eventRequestsPerPartition: 8,
-    eventsPerSecond: 1_000_000,
-    eventsBurst: 1_000,
-    maxBackoffMs: 5_000,
-    keyRecheckMs: 30_000,
-    latePolicy: 'send-now',
+    registry: new Registry(),
   });
   const delivered = () =>
     kind === 'event' ? intake.snapshot().events.length : intake.snapshot().logs.length;
   while (delivered() < count) await new Promise((resolve) => setTimeout(resolve, 20));
   const rate = perSecond(count, began);
   await emitter.stop();
-  await emitterClient.close();
   return rate;
 }
 

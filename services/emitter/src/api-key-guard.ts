@@ -1,5 +1,5 @@
 import { type ApiKeySource, type DatadogClient, readApiKey } from '@trailstream/datadog';
-import { sleep } from '@trailstream/retry';
+import { RetriableError, retry, sleep } from '@trailstream/retry';
 import type { Logger } from '@trailstream/runtime';
 
 export interface ApiKeyGuardOptions {
@@ -64,23 +64,41 @@ export class ApiKeyGuard {
   }
 
   async #recheckUntilAccepted(): Promise<void> {
-    const { client, source, recheckMs, logger } = this.options;
-    while (!this.#stop.signal.aborted) {
-      await sleep(recheckMs, this.#stop.signal);
-      if (this.#stop.signal.aborted) return;
-      try {
-        client.useApiKey(await readApiKey(source));
-        const check = await client.validateKey(this.#stop.signal);
-        if (check.kind === 'valid') break;
-        logger.warn({ check: check.kind }, 'Datadog still refuses the API key; consumption stays paused');
-      } catch (error) {
-        logger.warn({ err: error }, 'could not re-check the Datadog API key');
-      }
-    }
-    if (this.#stop.signal.aborted) return;
+    const { recheckMs, logger } = this.options;
+    const signal = this.#stop.signal;
+    // The key was refused a moment ago: the first check waits a whole interval too.
+    await sleep(recheckMs, signal);
+    const accepted = await retry(() => this.#checkKey(signal), {
+      delayMs: () => recheckMs,
+      isRetriable: () => true,
+      signal,
+      onRetry: ({ error }) =>
+        error instanceof KeyStillRefused
+          ? logger.warn({ check: error.check }, 'Datadog still refuses the API key; consumption stays paused')
+          : logger.warn({ err: error }, 'could not re-check the Datadog API key'),
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (!accepted || signal.aborted) return;
     this.#valid = true;
     this.options.onStateChange?.(true);
     logger.info('Datadog accepts the API key again: consumption resumed');
     this.options.onAccepted();
+  }
+
+  /** Re-reads the key (a rotated mounted secret) and asks Datadog about it. */
+  async #checkKey(signal: AbortSignal): Promise<void> {
+    const { client, source } = this.options;
+    if (signal.aborted) throw new Error('stopping');
+    client.useApiKey(await readApiKey(source));
+    const check = await client.validateKey(signal);
+    if (check.kind !== 'valid') throw new KeyStillRefused(check.kind);
+  }
+}
+
+class KeyStillRefused extends RetriableError {
+  constructor(readonly check: string) {
+    super(`Datadog still refuses the API key (${check})`);
   }
 }

@@ -1,10 +1,8 @@
-import { datadogSites, lateItemPolicies } from '@trailstream/datadog';
-import { type Config, env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
+import { apiKeySourceFromEnv, datadogSites, lateItemPolicies, readApiKey } from '@trailstream/datadog';
+import { type Config, ConfigError, env, inputTopicOf, stageEnv } from '@trailstream/runtime';
 
 export const emitterEnv = {
-  ...serviceEnv,
-  ...kafkaEnv,
-  ...topicsEnv,
+  ...stageEnv,
   DD_SITE: env.oneOf(datadogSites, 'datadoghq.com'),
   /** One base URL for every Datadog path: a proxy, or the recording intake. Wins over DD_SITE. */
   DD_URL: env.url(),
@@ -28,3 +26,40 @@ export const emitterEnv = {
 };
 
 export type EmitterConfig = Config<typeof emitterEnv>;
+export type EmitterSettings = ReturnType<typeof emitterOptions>;
+
+/** What the emitter runs with, from its settings; exactly one of DD_API_KEY and DD_API_KEY_FILE is required. */
+export function emitterOptions(config: EmitterConfig) {
+  let apiKeySource: ReturnType<typeof apiKeySourceFromEnv>;
+  try {
+    apiKeySource = apiKeySourceFromEnv(config);
+  } catch (error) {
+    throw new ConfigError([(error as Error).message]);
+  }
+  return {
+    inputTopic: inputTopicOf('emitter', config),
+    deadLetterTopic: config.TOPIC_DLQ,
+    groupId: config.KAFKA_GROUP_ID,
+    /** How soon a crashed replica's partitions move to the others; heartbeats continue during long retries. */
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    apiKeySource,
+    datadog: {
+      target: config.DD_URL ? { baseUrl: config.DD_URL } : { site: config.DD_SITE },
+      timeoutMs: config.DD_REQUEST_TIMEOUT_MS,
+      connections: config.EMITTER_PARTITIONS_CONCURRENTLY * config.EMITTER_EVENT_REQUESTS_PER_PARTITION,
+    },
+    partitionsConcurrently: config.EMITTER_PARTITIONS_CONCURRENTLY,
+    eventRequestsPerPartition: config.EMITTER_EVENT_REQUESTS_PER_PARTITION,
+    eventsPerSecond: config.EMITTER_EVENTS_PER_SECOND,
+    eventsBurst: config.EMITTER_EVENTS_BURST,
+    maxBackoffMs: config.EMITTER_MAX_BACKOFF_MS,
+    keyRecheckMs: config.EMITTER_KEY_RECHECK_MS,
+    latePolicy: config.EMITTER_LATE_ITEM_POLICY,
+  };
+}
+
+/** The options with the API key read: a key from a file must be known before the first log line. */
+export async function readEmitterOptions(config: EmitterConfig) {
+  const options = emitterOptions(config);
+  return { ...options, apiKey: await readApiKey(options.apiKeySource) };
+}

@@ -11,7 +11,7 @@ import {
 import type { DeadLetterPublisher } from '@trailstream/runtime';
 import { forEachConcurrently, settleAll } from './concurrently.js';
 import { type ConsumedMessage, type PlannedItem, planDelivery } from './delivery-plan.js';
-import type { EmitterMetrics } from './emitter-metrics.js';
+import type { EmitterMetrics } from './metrics.js';
 
 export interface DeliveryContext {
   client: DatadogClient;
@@ -59,7 +59,6 @@ export async function deliverMessages(
       },
       { reasonClass, reasonMessage, attempts },
     );
-    context.metrics.deadLettered.inc({ reason_class: reasonClass });
     context.onSettled(index);
   };
 

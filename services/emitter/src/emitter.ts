@@ -1,45 +1,26 @@
 import { setMaxListeners } from 'node:events';
 import {
+  type ApiKey,
   ApiKeyRejectedError,
-  type ApiKeySource,
-  type DatadogClient,
+  DatadogClient,
   type DeliveryOptions,
-  type LateItemPolicy,
   RateBudget,
 } from '@trailstream/datadog';
 import { backoffPolicies } from '@trailstream/retry';
-import { DeadLetterPublisher, type Logger } from '@trailstream/runtime';
-import { type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners } from 'kafkajs';
+import { DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
+import { type EachBatchPayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import { ApiKeyGuard } from './api-key-guard.js';
+import type { EmitterSettings } from './config.js';
 import { deliverMessages } from './deliver-messages.js';
-import type { EmitterMetrics } from './emitter-metrics.js';
+import { createEmitterMetrics } from './metrics.js';
 import { PartitionCommitter } from './partition-committer.js';
 import { SettledPrefix } from './settled-prefix.js';
 
-export interface EmitterOptions {
-  kafka: Kafka;
-  logger: Logger;
-  metrics: EmitterMetrics;
-  client: DatadogClient;
-  apiKeySource: ApiKeySource;
-  inputTopic: string;
-  deadLetterTopic: string;
-  groupId: string;
-  /** How soon a crashed replica's partitions move to the others; heartbeats continue during long retries. */
-  sessionTimeoutMs: number;
-  partitionsConcurrently: number;
-  eventRequestsPerPartition: number;
-  eventsPerSecond: number;
-  eventsBurst: number;
-  maxBackoffMs: number;
-  keyRecheckMs: number;
-  latePolicy: LateItemPolicy;
-}
+export type EmitterOptions = EmitterSettings & StageContext & { apiKey: ApiKey };
 
-export interface RunningEmitter {
+export interface RunningEmitter extends StartedStage {
   /** Consuming, and Datadog accepts the key. */
   isReady(): boolean;
-  stop(): Promise<void>;
 }
 
 /** Messages planned and delivered together: one logs batch at most, and a bounded plan in memory. */
@@ -55,14 +36,22 @@ const HEARTBEAT_EVERY_MS = 3_000;
  * partition waiting on retries does not hold the others back.
  */
 export async function startEmitter(options: EmitterOptions): Promise<RunningEmitter> {
-  const { kafka, logger, metrics, client, inputTopic } = options;
+  const { kafka, logger, inputTopic } = options;
+  const metrics = createEmitterMetrics(options.registry);
+  const client = new DatadogClient({
+    ...options.datadog,
+    apiKey: options.apiKey,
+    onRequest: ({ endpoint, status, durationMs }) =>
+      metrics.requestDuration.observe({ endpoint, status: String(status ?? 0) }, durationMs / 1000),
+  });
+  logger.info({ endpoints: Object.values(client.endpoints).map(String) }, 'delivering to Datadog');
   const stopping = new AbortController();
   // Every request and wait in flight listens for shutdown on this one signal: hundreds at a time is normal.
   setMaxListeners(0, stopping.signal);
   // Dead letters are at least once like everything here; acks=all is set per send by the publisher.
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const deadLetters = new DeadLetterPublisher(producer, options.deadLetterTopic, 'emitter');
+  const deadLetters = new DeadLetterPublisher(producer, options.deadLetterTopic, 'emitter', options.registry);
   const consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs,
@@ -179,6 +168,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
       await guard.stop();
       await consumer.disconnect();
       await producer.disconnect();
+      await client.close();
     },
   };
 }

@@ -1,4 +1,10 @@
-export { type EmitterConfig, emitterEnv } from './config.js';
+export {
+  type EmitterConfig,
+  type EmitterSettings,
+  emitterEnv,
+  emitterOptions,
+  readEmitterOptions,
+} from './config.js';
 export { type ConsumedMessage, type PlannedItem, planDelivery } from './delivery-plan.js';
 export { type EmitterOptions, type RunningEmitter, startEmitter } from './emitter.js';
-export { createEmitterMetrics, type EmitterMetrics } from './emitter-metrics.js';
+export { createEmitterMetrics, type EmitterMetrics } from './metrics.js';

@@ -1,20 +1,21 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ApiKeySource, DatadogClient, type LateItemPolicy, readApiKey } from '@trailstream/datadog';
-import { createLogger } from '@trailstream/runtime';
+import type { LateItemPolicy } from '@trailstream/datadog';
+import { createLogger, loadConfig } from '@trailstream/runtime';
 import { type DatadogOutput, datadogOutputContract } from '@trailstream/schemas';
 import {
   createTestTopics,
   type DatadogIntake,
   type IntakeSnapshot,
+  serviceEnvironment,
   startDatadogIntake,
   testKafka,
   uniqueName,
 } from '@trailstream/testkit';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { createEmitterMetrics, type RunningEmitter, startEmitter } from '../src/index.js';
+import { emitterEnv, type RunningEmitter, readEmitterOptions, startEmitter } from '../src/index.js';
 
 export const goodKey = 'e'.repeat(32);
 export const wrongKey = 'w'.repeat(32);
@@ -46,7 +47,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const intake = await startDatadogIntake({ apiKeys: [goodKey] });
   const keyFile = join(await mkdtemp(join(tmpdir(), 'emitter-key-')), 'dd-api-key');
   await writeFile(keyFile, `${options.initialKey ?? goodKey}\n`);
-  const apiKeySource: ApiKeySource = { kind: 'file', path: keyFile };
 
   const logLines: string[] = [];
   const logger = createLogger('emitter', {
@@ -55,31 +55,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     destination: { write: (line: string) => void logLines.push(line) },
   });
   const groupId = uniqueName('emitter');
+  // The settings main.ts would read, tuned for a test: short waits, a generous rate budget.
+  const config = loadConfig(emitterEnv, {
+    ...serviceEnvironment(),
+    TOPIC_DATADOG: topics.datadog,
+    TOPIC_DLQ: topics.dlq,
+    KAFKA_GROUP_ID: groupId,
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
+    DD_URL: intake.url,
+    DD_API_KEY_FILE: keyFile,
+    DD_REQUEST_TIMEOUT_MS: '1000',
+    EMITTER_PARTITIONS_CONCURRENTLY: '3',
+    EMITTER_EVENT_REQUESTS_PER_PARTITION: '8',
+    EMITTER_EVENTS_PER_SECOND: '5000',
+    EMITTER_EVENTS_BURST: '500',
+    EMITTER_MAX_BACKOFF_MS: '2000',
+    EMITTER_KEY_RECHECK_MS: '300',
+    EMITTER_LATE_ITEM_POLICY: options.latePolicy ?? 'send-now',
+  });
   const registry = new Registry();
-  const metrics = createEmitterMetrics(registry);
-  const client = new DatadogClient({
-    target: { baseUrl: intake.url },
-    apiKey: await readApiKey(apiKeySource),
-    timeoutMs: 1_000,
-  });
-  const emitter = await startEmitter({
-    kafka,
-    logger,
-    metrics,
-    client,
-    apiKeySource,
-    inputTopic: topics.datadog,
-    deadLetterTopic: topics.dlq,
-    groupId,
-    sessionTimeoutMs: 10_000,
-    partitionsConcurrently: 3,
-    eventRequestsPerPartition: 8,
-    eventsPerSecond: 5_000,
-    eventsBurst: 500,
-    maxBackoffMs: 2_000,
-    keyRecheckMs: 300,
-    latePolicy: options.latePolicy ?? 'send-now',
-  });
+  const emitter = await startEmitter({ ...(await readEmitterOptions(config)), kafka, logger, registry });
 
   const producer = kafka.producer();
   await producer.connect();
@@ -119,7 +114,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await emitter.stop();
       await producer.disconnect();
-      await client.close();
       await intake.close();
     },
   };
@@ -157,19 +151,6 @@ export const logOutput = (id: string, eventTime = new Date().toISOString()): Dat
   },
 });
 
-/** Polls `check` until it returns true, failing with `what` after the timeout. */
-export async function eventually(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** The offsets the group committed, per partition of the datadog topic. */
 export async function committedOffsets(harness: Harness): Promise<number[]> {
   const admin = harness.kafka.admin();
@@ -182,18 +163,4 @@ export async function committedOffsets(harness: Harness): Promise<number[]> {
   } finally {
     await admin.disconnect();
   }
-}
-
-/** A metric's value summed over the series matching `labels`. */
-export async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = await registry.getSingleMetric(name)?.get();
-  return (metric?.values ?? [])
-    .filter((value) =>
-      Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),
-    )
-    .reduce((sum, value) => sum + value.value, 0);
 }

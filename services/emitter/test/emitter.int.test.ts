@@ -1,16 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { LATE_TAG } from '@trailstream/datadog';
 import { deadLetterContract } from '@trailstream/schemas';
-import { collectFor, collectMessages } from '@trailstream/testkit';
+import { collectFor, collectMessages, eventually, metricValue } from '@trailstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   committedOffsets,
   eventOutput,
-  eventually,
   goodKey,
   type Harness,
   logOutput,
-  metricValue,
   startHarness,
   wrongKey,
 } from './emitter-harness.js';
@@ -45,10 +43,9 @@ describe('emitter', () => {
     expect(logMessages(h)).toEqual(new Set(logIds));
     expect(h.emitter.isReady()).toBe(true);
     // The intake records before its answer reaches the emitter: wait for the commits.
-    await eventually(
-      'every offset committed',
-      async () => (await committedOffsets(h)).reduce((a, b) => a + b, 0) === 1800,
-    );
+    await eventually(async () => (await committedOffsets(h)).reduce((a, b) => a + b, 0) === 1800, {
+      what: 'every offset committed',
+    });
     expect(await metricValue(h.registry, 'trailstream_emitter_delivered_total', { kind: 'event' })).toBe(300);
     expect(await metricValue(h.registry, 'trailstream_emitter_delivered_total', { kind: 'log' })).toBe(1500);
     expect(await collectFor(h.kafka, h.topics.dlq, 1_000)).toHaveLength(0);
@@ -101,11 +98,12 @@ describe('emitter', () => {
     expect(letter.reasonMessage).toContain('HTTP 400');
     // The letter is acked before the emitter counts it.
     await eventually(
-      'the dead letter counted',
       async () =>
-        (await metricValue(h.registry, 'trailstream_emitter_dead_lettered_total', {
+        (await metricValue(h.registry, 'trailstream_dead_letters_total', {
+          stage: 'emitter',
           reason_class: 'datadog-rejected',
         })) === 1,
+      { what: 'the dead letter counted' },
     );
     expect(await collectFor(h.kafka, h.topics.dlq, 1_000)).toHaveLength(1);
   });
@@ -167,8 +165,8 @@ describe('emitter', () => {
     expect(JSON.parse(String(log.message)).eventTime).toBe(longAgo);
     // The intake records before its answer reaches the emitter, which counts on the answer.
     await eventually(
-      'both late items counted',
       async () => (await metricValue(h.registry, 'trailstream_emitter_late_items_total')) === 2,
+      { what: 'both late items counted' },
     );
     expect(snapshot.rejections).toHaveLength(0);
   });

@@ -1,16 +1,9 @@
 import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_BYTES } from '@trailstream/cloudtrail';
-import { type Config, env, kafkaEnv, serviceEnv, topicsEnv } from '@trailstream/runtime';
+import { backoffPolicies } from '@trailstream/retry';
+import { type Config, env, transactionalStageEnv, transactionalStageSettings } from '@trailstream/runtime';
 
-export const fetcherEnv = {
-  ...serviceEnv,
-  ...kafkaEnv,
-  ...topicsEnv,
-  /** Compacted changelog of processed objects, co-partitioned with TOPIC_OBJECTS. */
-  TOPIC_SEEN_OBJECTS: env.string('trailstream.fetcher-parser.seen-objects'),
-  /** Partitions for topics this service creates when they are missing. */
-  TOPIC_PARTITIONS: env.integer(12, { min: 1, max: 10_000 }),
-  KAFKA_GROUP_ID: env.string('trailstream-fetcher-parser'),
-  TRANSACTIONAL_ID_PREFIX: env.string('trailstream-fetcher-parser'),
+export const fetcherParserEnv = {
+  ...transactionalStageEnv('fetcher-parser'),
   /** Objects worked on at once: one per input partition, so each partition's commits stay in order. */
   OBJECTS_IN_FLIGHT: env.integer(4, { min: 1, max: 1_000 }),
   OBJECTS_PER_TRANSACTION: env.integer(50, { min: 1, max: 1_000 }),
@@ -22,7 +15,6 @@ export const fetcherEnv = {
   PRODUCE_BATCH_MESSAGES: env.integer(250, { min: 1, max: 10_000 }),
   /** Must stay under the brokers' transaction.max.timeout.ms (15 minutes by default). */
   TRANSACTION_TIMEOUT_MS: env.integer(600_000, { min: 10_000, max: 3_600_000 }),
-  DUPLICATE_RETENTION_HOURS: env.integer(7 * 24, { min: 1, max: 24 * 365 }),
   MAX_INFLATED_BYTES: env.integer(DEFAULT_MAX_INFLATED_BYTES, { min: 1024 }),
   MAX_RECORD_BYTES: env.integer(DEFAULT_MAX_RECORD_BYTES, { min: 1024, max: 900 * 1024 }),
   S3_TRANSIENT_ATTEMPTS: env.integer(5, { min: 1, max: 100 }),
@@ -34,4 +26,31 @@ export const fetcherEnv = {
   AWS_ENDPOINT_URL_S3: env.url(),
 };
 
-export type FetcherConfig = Config<typeof fetcherEnv>;
+export type FetcherParserConfig = Config<typeof fetcherParserEnv>;
+export type FetcherParserSettings = ReturnType<typeof fetcherParserOptions>;
+
+/** What fetcher-parser runs with, from its settings. */
+export function fetcherParserOptions(config: FetcherParserConfig) {
+  return {
+    ...transactionalStageSettings('fetcher-parser', config),
+    recordsTopic: config.TOPIC_RECORDS,
+    seenObjectsTopic: config.TOPIC_SEEN_OBJECTS,
+    partitionsConsumedConcurrently: config.OBJECTS_IN_FLIGHT,
+    maxMessagesPerTransaction: config.OBJECTS_PER_TRANSACTION,
+    maxBufferedMessages: config.PRODUCE_BATCH_MESSAGES,
+    transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS,
+    duplicateRetentionMs: config.DUPLICATE_RETENTION_HOURS * 3_600_000,
+    limits: { maxInflatedBytes: config.MAX_INFLATED_BYTES, maxRecordBytes: config.MAX_RECORD_BYTES },
+    fetchPolicy: {
+      transientAttempts: config.S3_TRANSIENT_ATTEMPTS,
+      unavailableAttempts: config.S3_UNAVAILABLE_ATTEMPTS,
+      backoff: backoffPolicies.s3Fetch,
+    },
+    s3: {
+      defaultRegion: config.AWS_REGION,
+      // An emulator endpoint (read by the SDK itself) needs path-style URLs.
+      forcePathStyle: Boolean(config.AWS_ENDPOINT_URL_S3 ?? config.AWS_ENDPOINT_URL),
+      timeoutMs: config.S3_TIMEOUT_MS,
+    },
+  };
+}

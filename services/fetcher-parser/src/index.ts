@@ -1,10 +1,14 @@
-export { type FetcherConfig, fetcherEnv } from './config.js';
-export { startFetcherStage } from './fetcher-stage.js';
-export { ensureFetcherTopics, seenObjectsTopic } from './fetcher-topics.js';
+export {
+  type FetcherParserConfig,
+  type FetcherParserSettings,
+  fetcherParserEnv,
+  fetcherParserOptions,
+} from './config.js';
+export { type FetcherParserOptions, startFetcherParser } from './fetcher-parser.js';
 export { createFetcherMetrics, type FetcherMetrics, type ObjectOutcome } from './metrics.js';
-export { createObjectHandler, type ObjectHandler, type ObjectHandlerOptions } from './object-handler.js';
+export { createObjectHandler, type ObjectHandlerOptions } from './object-handler.js';
 export { readSeenObjects } from './read-seen-objects.js';
-export { s3ClientsByRegion } from './s3-clients.js';
+export { type S3Settings, s3ClientsByRegion } from './s3-clients.js';
 export { type SeenObject, SeenObjects } from './seen-objects.js';
 export { parseSeenObject, seenObjectMessage } from './seen-objects-changelog.js';
 export { ThroughputWindow } from './throughput-window.js';

@@ -7,7 +7,6 @@ export interface FetcherMetrics {
   objects: Counter<'outcome'>;
   bytesIn: Counter;
   recordsOut: Counter;
-  deadLetters: Counter<'reason'>;
   objectSeconds: Histogram;
   /** Feeds the records-per-second gauge. */
   throughput: ThroughputWindow;
@@ -47,12 +46,6 @@ export function createFetcherMetrics(registry: Registry, seenObjects: () => numb
     recordsOut: new Counter({
       name: 'trailstream_fetcher_records_out_total',
       help: 'CloudTrail records produced to the records topic',
-      registers,
-    }),
-    deadLetters: new Counter({
-      name: 'trailstream_fetcher_dead_letters_total',
-      help: 'Object references dead-lettered, by reason class',
-      labelNames: ['reason'],
       registers,
     }),
     objectSeconds: new Histogram({

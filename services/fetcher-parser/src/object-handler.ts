@@ -5,7 +5,14 @@ import {
   readObjectRecords,
   toCloudTrailRecord,
 } from '@trailstream/cloudtrail';
-import type { FailureReason, Logger, StageMessage, TransactionOutput } from '@trailstream/runtime';
+import {
+  DeadLetterAfterAbort,
+  type FailureReason,
+  type Logger,
+  type StageHandler,
+  type StageMessage,
+  type TransactionOutput,
+} from '@trailstream/runtime';
 import {
   ContractError,
   cloudTrailRecordContract,
@@ -40,22 +47,12 @@ export interface ObjectHandlerOptions {
  * Turns one object reference into its records inside the open transaction: download as a stream,
  * parse, produce in batches, and note the object in the changelog so a duplicate reference is skipped.
  */
-export interface ObjectHandler {
-  handle(message: StageMessage, output: TransactionOutput): Promise<void>;
-  /** Drops what was kept about partitions no longer assigned. */
-  retainOnly(partitions: readonly number[]): void;
-}
-
-export function createObjectHandler(options: ObjectHandlerOptions): ObjectHandler {
+export function createObjectHandler(options: ObjectHandlerOptions): StageHandler {
   const { seen, metrics, logger } = options;
   const now = options.now ?? Date.now;
-  // Failures found after records of the object were sent: the transaction is aborted to take those
-  // records back, and the retry dead-letters the reference without reading the object again.
-  const failedAfterSending = new Map<string, FailureReason>();
 
   async function deadLetter(output: TransactionOutput, reason: FailureReason): Promise<void> {
     await output.deadLetter(reason);
-    metrics.deadLetters.inc({ reason: reason.reasonClass });
     metrics.objects.inc({ outcome: 'dead-lettered' });
   }
 
@@ -127,14 +124,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): ObjectHandle
 
   async function handle(message: StageMessage, output: TransactionOutput): Promise<void> {
     const offset = BigInt(message.offset);
-    const attemptKey = `${message.partition}:${message.offset}`;
     seen.beginMessage(message.partition, offset);
-
-    const knownFailure = failedAfterSending.get(attemptKey);
-    if (knownFailure) {
-      failedAfterSending.delete(attemptKey);
-      return deadLetter(output, knownFailure);
-    }
 
     const ref = decodeRef(message);
     if ('reasonClass' in ref) return deadLetter(output, ref);
@@ -170,19 +160,14 @@ export function createObjectHandler(options: ObjectHandlerOptions): ObjectHandle
         attempts: 1,
       };
       if (progress.sent === 0) return deadLetter(output, reason);
-      failedAfterSending.set(attemptKey, reason);
-      throw error;
+      // Records of the object were sent: the abort takes them back, and the runtime dead-letters the
+      // reference on the retry without reading the object again.
+      metrics.objects.inc({ outcome: 'dead-lettered' });
+      throw new DeadLetterAfterAbort(reason, { cause: error });
     } finally {
       opened.body.destroy();
     }
   }
 
-  function retainOnly(partitions: readonly number[]): void {
-    const kept = new Set(partitions);
-    for (const attemptKey of failedAfterSending.keys()) {
-      if (!kept.has(Number(attemptKey.split(':')[0]))) failedAfterSending.delete(attemptKey);
-    }
-  }
-
-  return { handle, retainOnly };
+  return handle;
 }

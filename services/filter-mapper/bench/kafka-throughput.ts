@@ -11,8 +11,8 @@ import {
 } from '@trailstream/runtime';
 import { loadFixtureRecords } from '@trailstream/testkit';
 import { Registry } from 'prom-client';
-import { createRecordHandler } from '../src/service/handle-record.js';
-import { createMetrics } from '../src/service/metrics.js';
+import { createRecordHandler } from '../src/handle-record.js';
+import { createFilterMapperMetrics } from '../src/metrics.js';
 import { benchRecordMessage } from './record-message.js';
 
 /**
@@ -71,9 +71,11 @@ const done = new Promise<void>((resolve) => {
 });
 const started = process.hrtime.bigint();
 const cpuStarted = process.cpuUsage();
+const registry = new Registry();
 const stage = await runTransactionalStage({
   kafka,
   logger,
+  registry,
   stage: 'filter-mapper',
   groupId: `bench-${run}`,
   inputTopic: topics.records,
@@ -88,7 +90,7 @@ const stage = await runTransactionalStage({
     rules: () => rules,
     mapping: { mode: config.OUTPUT_MODE, logService: 'cloudtrail' },
     outputTopic: topics.datadog,
-    metrics: createMetrics(new Registry()),
+    metrics: createFilterMapperMetrics(registry),
   }),
 });
 await done;

@@ -1,1 +1,7 @@
-export { filterMapperEnv } from './service/config.js';
+export {
+  type FilterMapperConfig,
+  type FilterMapperSettings,
+  filterMapperEnv,
+  filterMapperOptions,
+} from './config.js';
+export { type FilterMapperOptions, startFilterMapper } from './filter-mapper.js';

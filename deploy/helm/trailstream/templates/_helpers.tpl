@@ -55,26 +55,22 @@ app.kubernetes.io/component: {{ .stage }}
 {{- end -}}
 
 {{/*
-What the chart knows about each stage: the process name (the image's command), the topics it uses, the
-one it consumes and the variable its consumer group is read from. Keys are those of .Values.stages.
+What the chart knows about each stage: the process name (the image's command), the topic it consumes and
+the variable its consumer group is read from. Keys are those of .Values.stages.
 */}}
 {{- define "trailstream.stageFacts" -}}
 discovery:
   process: discovery
-  topics: [objects, dlq]
 fetcherParser:
   process: fetcher-parser
-  topics: [objects, records, datadog, dlq]
   inputTopic: objects
   groupVariable: KAFKA_GROUP_ID
 filterMapper:
   process: filter-mapper
-  topics: [objects, records, datadog, dlq]
   inputTopic: records
   groupVariable: KAFKA_GROUP_ID
 emitter:
   process: emitter
-  topics: [objects, records, datadog, dlq]
   inputTopic: datadog
   groupVariable: KAFKA_GROUP_ID
 {{- end -}}
@@ -128,11 +124,32 @@ emitter:
 {{- end }}
 {{- end -}}
 
-{{/* TOPIC_* for the topics a process uses; call with (dict "root" $ "topics" (list "objects" "dlq")). */}}
+{{/*
+The topology every process reads the same way (the stages ensure their topics with it, the topics Job
+creates them all): every topic's name, the partitions, the state topics' settings, and whether to create.
+*/}}
 {{- define "trailstream.topicsEnv" -}}
-{{- range .topics }}
-- name: TOPIC_{{ upper . }}
-  value: {{ get $.root.Values.topics . | quote }}
+{{- with .Values.topics }}
+- name: TOPIC_OBJECTS
+  value: {{ .objects | quote }}
+- name: TOPIC_RECORDS
+  value: {{ .records | quote }}
+- name: TOPIC_DATADOG
+  value: {{ .datadog | quote }}
+- name: TOPIC_DLQ
+  value: {{ .dlq | quote }}
+- name: TOPIC_SEEN_OBJECTS
+  value: {{ .seenObjects | quote }}
+- name: POLL_CHECKPOINT_TOPIC
+  value: {{ .pollCheckpoints | quote }}
+- name: TOPIC_PARTITIONS
+  value: {{ .partitions | quote }}
+- name: POLL_CHECKPOINT_PARTITIONS
+  value: {{ .pollCheckpointPartitions | quote }}
+- name: DUPLICATE_RETENTION_HOURS
+  value: {{ .duplicateRetentionHours | quote }}
+- name: CREATE_TOPICS
+  value: {{ .create | quote }}
 {{- end }}
 {{- end -}}
 

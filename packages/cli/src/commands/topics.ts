@@ -1,12 +1,11 @@
-import { discoveryEnv } from '@trailstream/discovery';
-import { fetcherEnv, seenObjectsTopic } from '@trailstream/fetcher-parser';
 import {
-  ConfigError,
-  compactedTopic,
-  ensureTopics,
-  loadConfig,
-  pipelineTopics,
-  type TopicSpec,
+  createPlannedTopics,
+  type PlannedTopic,
+  planTopics,
+  readExistingTopics,
+  topicFlow,
+  topicSpecs,
+  topology,
 } from '@trailstream/runtime';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parsePositiveInteger } from '../command.js';
@@ -20,7 +19,7 @@ export const topicsCommand = defineCommand({
     ['--brokers <list>', 'Kafka bootstrap servers (default: $KAFKA_BROKERS)'],
     [
       '--partitions <n>',
-      'partitions of the objects, records and datadog topics (default 12): the most replicas a stage can use',
+      'partitions of the objects, records and datadog topics (default: $TOPIC_PARTITIONS or 12): the most replicas a stage can use',
     ],
     ['--dry-run', 'print what would be created and change nothing'],
   ],
@@ -30,45 +29,21 @@ export const topicsCommand = defineCommand({
     'dry-run': { type: 'boolean' },
   },
   async run({ values }) {
-    const partitions = parsePositiveInteger('--partitions', values.partitions, 12);
     const { kafka, topics } = connectKafka(values.brokers);
-    const specs: TopicSpec[] = [...pipelineTopics(topics, partitions), ...stateTopics(partitions)];
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      for (const spec of specs) {
-        const settings = (spec.configEntries ?? []).map((e) => `${e.name}=${e.value}`).join(' ');
-        const state = existing.has(spec.topic) ? 'exists' : values['dry-run'] ? 'would create' : 'create';
-        process.stdout.write(
-          `${state.padEnd(12)} ${spec.topic} partitions=${spec.numPartitions} ${settings}\n`,
-        );
-      }
-      if (!values['dry-run']) await ensureTopics(kafka, specs);
-    } finally {
-      await admin.disconnect();
-    }
+    const partitions = parsePositiveInteger('--partitions', values.partitions, topics.TOPIC_PARTITIONS);
+    // The same list, names and settings the stages ensure at start.
+    const specs = topicSpecs({ ...topics, TOPIC_PARTITIONS: partitions });
+    const plan = planTopics(specs, await readExistingTopics(kafka, specs));
+    for (const planned of plan.topics) process.stdout.write(`${describe(planned, values['dry-run'])}\n`);
+    if (plan.problems.length > 0) throw new CliError(plan.problems.join('\n'));
+    if (!values['dry-run']) await createPlannedTopics(kafka, plan);
     return 0;
   },
 });
 
-/** The stages' own state, named by the same variables the services read (with the same defaults). */
-function stateTopics(partitions: number): TopicSpec[] {
-  const shape = {
-    TOPIC_SEEN_OBJECTS: fetcherEnv.TOPIC_SEEN_OBJECTS,
-    DUPLICATE_RETENTION_HOURS: fetcherEnv.DUPLICATE_RETENTION_HOURS,
-    POLL_CHECKPOINT_TOPIC: discoveryEnv.POLL_CHECKPOINT_TOPIC,
-    POLL_CHECKPOINT_PARTITIONS: discoveryEnv.POLL_CHECKPOINT_PARTITIONS,
-  };
-  try {
-    const config = loadConfig(shape);
-    return [
-      // Co-partitioned with the objects topic: changelog partition N belongs to input partition N.
-      seenObjectsTopic(config.TOPIC_SEEN_OBJECTS, partitions, config.DUPLICATE_RETENTION_HOURS),
-      compactedTopic(config.POLL_CHECKPOINT_TOPIC, config.POLL_CHECKPOINT_PARTITIONS),
-    ];
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message);
-    throw error;
-  }
+function describe({ spec, state, partitions }: PlannedTopic, dryRun: boolean | undefined): string {
+  const action = state === 'exists' ? 'exists' : dryRun ? 'would create' : 'create';
+  const settings = spec.configEntries.map((entry) => `${entry.name}=${entry.value}`).join(' ');
+  const named = `${topology[spec.name].variable}; ${topicFlow(spec.name)}`;
+  return `${action.padEnd(12)} ${spec.topic} partitions=${partitions} ${settings}  (${named})`;
 }

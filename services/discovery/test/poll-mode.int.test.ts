@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   cloudTrailKey,
@@ -5,13 +6,13 @@ import {
   collectMessages,
   createTestBucket,
   createTestTopics,
+  eventually,
   testKafka,
   testS3,
   uniqueName,
 } from '@trailstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DiscoveryHooks } from './discovery-service.js';
-import { decodeRefs, eventually, startTestDiscovery, type TestDiscovery } from './test-discovery.js';
+import { decodeRefs, observedS3, startTestDiscovery, type TestDiscovery } from './discovery-harness.js';
 
 const kafka = testKafka();
 const s3 = testS3();
@@ -57,8 +58,8 @@ async function pollSetup(checkpointPartitions: number) {
     TOPIC_OBJECTS: topics.objects,
     TOPIC_DLQ: topics.dlq,
   };
-  const start = (hooks: DiscoveryHooks = {}) => {
-    const discovery = startTestDiscovery(env, hooks);
+  const start = async (clients: { s3?: S3Client } = {}) => {
+    const discovery = await startTestDiscovery(env, clients);
     running.add(discovery);
     return discovery;
   };
@@ -95,7 +96,7 @@ describe('poll mode against the emulator and Kafka', () => {
     ];
     const beforeWindow = await put(bucket, cloudTrailKey(account, 'us-east-1', minutesAgo(50), 'old'));
 
-    const first = start();
+    const first = await start();
     const found = await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 3 });
     expect(
       decodeRefs(found)
@@ -116,7 +117,7 @@ describe('poll mode against the emulator and Kafka', () => {
     await stop(first);
 
     const whileStopped = await put(bucket, cloudTrailKey(account, 'us-east-1', minutesAgo(3), 'restart'));
-    const second = start();
+    const second = await start();
     await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 5 });
     await eventually(
       async () => (await second.metric('trailstream_discovery_list_calls_total', { purpose: 'window' })) >= 6,
@@ -137,20 +138,29 @@ describe('poll mode against the emulator and Kafka', () => {
       }
     }
     const events: { replica: string; stream: string; phase: 'start' | 'end'; at: number }[] = [];
-    const observe = (replica: string): DiscoveryHooks => ({
-      onStreamListing: ({ streamKey, phase }) =>
-        events.push({ replica, stream: streamKey, phase, at: Date.now() }),
+    // Each replica lists through its own S3 client, which reports every List request of a stream's window.
+    const observe = (replica: string) => ({
+      s3: observedS3(({ prefix, phase }) => {
+        const day = /\d{4}\/\d{2}\/\d{2}\/$/.exec(prefix);
+        if (day)
+          events.push({
+            replica,
+            stream: `s3://${bucket}/${prefix.slice(0, day.index)}`,
+            phase,
+            at: Date.now(),
+          });
+      }),
     });
     const streamsListedBy = (replica: string, since: number) =>
       new Set(events.filter((e) => e.replica === replica && e.at >= since).map((e) => e.stream));
 
-    const one = start(observe('one'));
+    const one = await start(observe('one'));
     await eventually(() => streamsListedBy('one', 0).size === 9);
-    const two = start(observe('two'));
+    const two = await start(observe('two'));
     const joined = Date.now();
     await eventually(
       () => streamsListedBy('two', joined).size > 0 && streamsListedBy('one', Date.now() - 1500).size < 9,
-      40_000,
+      { timeoutMs: 40_000 },
     );
     const split = Date.now() + 2_000;
     await new Promise((resolve) => setTimeout(resolve, 4_000));
@@ -162,7 +172,7 @@ describe('poll mode against the emulator and Kafka', () => {
 
     await stop(one);
     const left = Date.now();
-    await eventually(() => streamsListedBy('two', left).size === 9, 40_000);
+    await eventually(() => streamsListedBy('two', left).size === 9, { timeoutMs: 40_000 });
 
     // No two replicas ever had a List call open on the same stream at the same time.
     const open = new Map<string, string>();

@@ -18,7 +18,6 @@ export function createRecordHandler(options: RecordHandlerOptions) {
   const { metrics } = options;
   const deadLetter = async (output: TransactionOutput, reasonClass: string, reasonMessage: string) => {
     metrics.records.inc({ decision: 'dead-lettered' });
-    metrics.deadLetters.inc({ reason: reasonClass });
     await output.deadLetter({ reasonClass, reasonMessage, attempts: 1 });
   };
 

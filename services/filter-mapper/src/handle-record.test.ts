@@ -5,7 +5,7 @@ import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createRecordHandler } from './handle-record.js';
-import { createMetrics } from './metrics.js';
+import { createFilterMapperMetrics } from './metrics.js';
 
 /** What the handler asked of the transaction. */
 class RecordedOutput implements TransactionOutput {
@@ -27,7 +27,7 @@ exclude: [{ name: ci, match: { userIdentity.userName: ci } }]
 
 function setup() {
   const registry = new Registry();
-  const metrics = createMetrics(registry);
+  const metrics = createFilterMapperMetrics(registry);
   const handle = createRecordHandler({
     rules: () => rules,
     mapping: { mode: 'both', logService: 'cloudtrail' },
@@ -117,7 +117,7 @@ describe('createRecordHandler', () => {
     expect(output.sent).toEqual([]);
     expect(output.deadLetters).toEqual([{ reasonClass, reasonMessage: expect.any(String), attempts: 1 }]);
     expect(await registry.metrics()).toContain(
-      `trailstream_filter_mapper_dead_letters_total{reason="${reasonClass}"} 1`,
+      'trailstream_filter_mapper_records_total{decision="dead-lettered"} 1',
     );
   });
 });

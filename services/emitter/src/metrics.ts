@@ -18,12 +18,6 @@ export function createEmitterMetrics(registry: Registry) {
       labelNames: ['kind', 'cause'] as const,
       registers,
     }),
-    deadLettered: new Counter({
-      name: 'trailstream_emitter_dead_lettered_total',
-      help: 'Items sent to the dead-letter topic, by reason',
-      labelNames: ['reason_class'] as const,
-      registers,
-    }),
     late: new Counter({
       name: 'trailstream_emitter_late_items_total',
       help: 'Items older than Datadog accepts, sent dated now under the send-now policy',

@@ -4,12 +4,11 @@ export interface FilterMapperMetrics {
   records: Counter<'decision'>;
   ruleMatches: Counter<'rule'>;
   outputs: Counter<'kind'>;
-  deadLetters: Counter<'reason'>;
   rulesReloads: Counter<'result'>;
   rulesValid: Gauge;
 }
 
-export function createMetrics(registry: Registry): FilterMapperMetrics {
+export function createFilterMapperMetrics(registry: Registry): FilterMapperMetrics {
   const registers = [registry];
   return {
     records: new Counter({
@@ -28,12 +27,6 @@ export function createMetrics(registry: Registry): FilterMapperMetrics {
       name: 'trailstream_filter_mapper_outputs_total',
       help: 'Datadog outputs produced, by kind (event, log)',
       labelNames: ['kind'],
-      registers,
-    }),
-    deadLetters: new Counter({
-      name: 'trailstream_filter_mapper_dead_letters_total',
-      help: 'Records sent to the dead-letter topic, by reason',
-      labelNames: ['reason'],
       registers,
     }),
     rulesReloads: new Counter({

@@ -7,6 +7,7 @@ import {
   createTestBucket,
   createTestQueue,
   createTestTopics,
+  eventually,
   readFixture,
   startServiceProcess,
   testKafka,
@@ -15,7 +16,7 @@ import {
   uniqueName,
 } from '@trailstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeRefs, eventually, startTestDiscovery, type TestDiscovery } from './test-discovery.js';
+import { decodeRefs, startTestDiscovery, type TestDiscovery } from './discovery-harness.js';
 
 const kafka = testKafka();
 const s3 = testS3();
@@ -26,8 +27,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((discovery) => discovery.stop()));
 });
 
-function start(env: Record<string, string>): TestDiscovery {
-  const discovery = startTestDiscovery(env);
+async function start(env: Record<string, string>): Promise<TestDiscovery> {
+  const discovery = await startTestDiscovery(env);
   running.push(discovery);
   return discovery;
 }
@@ -128,7 +129,7 @@ describe('SQS mode against the emulator and Kafka', () => {
     for (const body of bodies)
       await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
 
-    const discovery = start({
+    const discovery = await start({
       SQS_QUEUE_URLS: queue.url,
       SQS_WAIT_TIME_SECONDS: '1',
       TOPIC_OBJECTS: topics.objects,
@@ -167,7 +168,7 @@ describe('SQS mode against the emulator and Kafka', () => {
       attempts: 1,
     });
     expect(deadLetter.originalValue?.toString()).toBe('{"this is": "not a notification"}');
-    expect(await discovery.metric('trailstream_discovery_sqs_messages_dead_lettered_total')).toBe(1);
+    expect(await discovery.metric('trailstream_dead_letters_total', { stage: 'discovery' })).toBe(1);
     expect(await discovery.metric('trailstream_discovery_skipped_keys_total', { reason: 'digest' })).toBe(1);
     expect(
       await discovery.metric('trailstream_discovery_notifications_total', { shape: 's3-test-event' }),
@@ -198,7 +199,7 @@ describe('SQS mode against the emulator and Kafka', () => {
     };
 
     // Port 9 (discard) has no Kafka behind it: the broker is as good as stopped.
-    const withoutKafka = start({ ...settings, KAFKA_BROKERS: '127.0.0.1:9' });
+    const withoutKafka = await start({ ...settings, KAFKA_BROKERS: '127.0.0.1:9' });
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     expect(withoutKafka.isReady()).toBe(false);
     expect(await queueDepth(queue.url)).toBe(3);
@@ -206,7 +207,7 @@ describe('SQS mode against the emulator and Kafka', () => {
     await withoutKafka.stop();
     running.splice(running.indexOf(withoutKafka), 1);
 
-    const withKafka = start(settings);
+    const withKafka = await start(settings);
     const messages = await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 3 });
     expect(
       decodeRefs(messages)
@@ -231,7 +232,7 @@ describe('SQS mode against the emulator and Kafka', () => {
         }),
       );
     }
-    const discovery = start({
+    const discovery = await start({
       SQS_QUEUE_URLS: queue.url,
       SQS_WAIT_TIME_SECONDS: '1',
       SQS_VISIBILITY_TIMEOUT_SECONDS: '5',
@@ -254,13 +255,13 @@ describe('SQS mode against the emulator and Kafka', () => {
       timeoutMs: 90_000,
     });
     expect(new Set(decodeRefs(messages).map((ref) => ref.key))).toEqual(new Set(keys));
-    await eventually(async () => (await queueDepth(queue.url)) === 0, 60_000);
+    await eventually(async () => (await queueDepth(queue.url)) === 0, { timeoutMs: 60_000 });
   });
 
   it('is not ready while a queue cannot be reached', async () => {
     const topics = await createTestTopics(kafka, { objects: {}, dlq: {} });
     const queue = await createTestQueue(sqs);
-    const discovery = start({
+    const discovery = await start({
       SQS_QUEUE_URLS: `${queue.url}-does-not-exist`,
       SQS_WAIT_TIME_SECONDS: '1',
       TOPIC_OBJECTS: topics.objects,
@@ -273,8 +274,12 @@ describe('SQS mode against the emulator and Kafka', () => {
     expect(discovery.isReady()).toBe(false);
   });
 
-  it('runs as a process: main.ts wires config, Kafka, SQS and the health server', async () => {
-    const topics = await createTestTopics(kafka, { objects: {}, dlq: {} });
+  it('runs as a process: main.ts creates its topics, then wires Kafka, SQS and the health server', async () => {
+    const topics = {
+      objects: uniqueName('t-objects'),
+      dlq: uniqueName('t-dlq'),
+      checkpoints: uniqueName('t-checkpoints'),
+    };
     const queue = await createTestQueue(sqs);
     const key = logKey('111122223333', 'process');
     await sqs.send(
@@ -288,11 +293,42 @@ describe('SQS mode against the emulator and Kafka', () => {
       SQS_WAIT_TIME_SECONDS: '1',
       TOPIC_OBJECTS: topics.objects,
       TOPIC_DLQ: topics.dlq,
+      POLL_CHECKPOINT_TOPIC: topics.checkpoints,
+      TOPIC_PARTITIONS: '3',
+      POLL_CHECKPOINT_PARTITIONS: '2',
     });
     try {
       await service.waitForOutput(/discovery started/);
+      const admin = kafka.admin();
+      await admin.connect();
+      const metadata = await admin.fetchTopicMetadata({ topics: Object.values(topics) });
+      await admin.disconnect();
+      expect(Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]))).toEqual({
+        [topics.objects]: 3,
+        [topics.dlq]: 1,
+        [topics.checkpoints]: 2,
+      });
       const [message] = await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 1 });
       expect(decodeRefs([message!])[0]?.key).toBe(key);
+    } finally {
+      expect(await service.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('starts as a process without Kafka when it is not to create topics, and is not ready', async () => {
+    const queue = await createTestQueue(sqs);
+    const service = startServiceProcess('discovery', {
+      SQS_QUEUE_URLS: queue.url,
+      SQS_WAIT_TIME_SECONDS: '1',
+      KAFKA_BROKERS: '127.0.0.1:9',
+      CREATE_TOPICS: 'false',
+    });
+    try {
+      await service.waitForOutput(/discovery started/);
+      const listening = await service.waitForOutput(/health and metrics server listening/);
+      const { port } = JSON.parse(listening) as { port: number };
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       expect(await service.stop('SIGTERM')).toBe(0);
     }

@@ -1,0 +1,63 @@
+import type { FailureReason } from './dead-letter.js';
+
+/** An error from Kafka itself (produce, offsets, commit), as opposed to one thrown by the handler. */
+export class KafkaStepError extends Error {
+  override readonly name = 'KafkaStepError';
+}
+
+/**
+ * Thrown by a handler that finds, after it produced part of a message's output, that the message can
+ * never succeed (a file that turns out corrupt halfway). The runtime aborts the transaction, which
+ * takes that output back, and on the retry dead-letters the message with `reason` without calling
+ * the handler again.
+ */
+export class DeadLetterAfterAbort extends Error {
+  override readonly name = 'DeadLetterAfterAbort';
+  constructor(
+    readonly reason: FailureReason,
+    options?: ErrorOptions,
+  ) {
+    super(reason.reasonMessage, options);
+  }
+}
+
+export interface ChunkFailure {
+  error: unknown;
+  /** How often the message being handled has now made its handler throw; null when Kafka failed instead. */
+  handlerFailures: number | null;
+  /** The assignment moved on (a rebalance) while the chunk was in work. */
+  stale: boolean;
+  maxHandlerAttempts: number;
+}
+
+export interface ChunkFailureVerdict {
+  /**
+   * retry: abort, back off, handle the chunk again here. rejoin: drop the producer and give the error to
+   * kafkajs, which alone recovers from what the group or the brokers said, by rejoining and fetching again.
+   */
+  next: 'retry' | 'rejoin';
+  /** The dead letter the failed message gets when it comes round again, instead of its handler; null: the handler runs again. */
+  deadLetter: FailureReason | null;
+}
+
+/** What to do after a chunk's transaction failed: decided from the error alone, so it is the same everywhere. */
+export function classifyChunkFailure(failure: ChunkFailure): ChunkFailureVerdict {
+  const { error, handlerFailures } = failure;
+  // A kafkajs error can reach us through the handler too (a heartbeat that found the group rebalancing).
+  const fromKafka =
+    error instanceof KafkaStepError || (error instanceof Error && error.name.startsWith('KafkaJS'));
+  const next = fromKafka || !(error instanceof Error) || failure.stale ? 'rejoin' : 'retry';
+  if (handlerFailures === null) return { next, deadLetter: null };
+  if (error instanceof DeadLetterAfterAbort) return { next, deadLetter: error.reason };
+  if (handlerFailures >= failure.maxHandlerAttempts) {
+    return {
+      next,
+      deadLetter: {
+        reasonClass: 'handler-failed',
+        reasonMessage: `the handler failed ${handlerFailures} times on this message; see the service log for each error`,
+        attempts: handlerFailures,
+      },
+    };
+  }
+  return { next, deadLetter: null };
+}
