@@ -28,7 +28,9 @@ export function runCli(
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
+        // A command that hangs is a failure of its own; say so rather than leave an unexplained code.
+        const note = error?.killed ? `\n[runCli] still running after ${timeoutMs} ms: killed\n` : '';
+        resolve({ code, stdout, stderr: stderr + note });
       },
     );
   });
