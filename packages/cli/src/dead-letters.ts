@@ -1,55 +1,119 @@
-import { type DeadLetter, deadLetterContract } from '@trailstream/schemas';
-import type { Kafka } from 'kafkajs';
+import { type OffsetRange, partitionEnds, readCommittedRanges } from '@trailstream/runtime';
+import { ContractError, type DeadLetter, deadLetterContract } from '@trailstream/schemas';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { CliError } from './cli-error.js';
 
-export interface StoredDeadLetter {
-  /** `partition:offset` in the dead-letter topic: how a person points at one letter. */
+interface Stored {
+  /** `partition:offset` in the dead-letter topic: how a person points at one entry. */
   position: string;
+  partition: number;
+  offset: bigint;
+  /** When Kafka stored it (epoch ms): orders entries across partitions. */
+  storedAt: number;
+}
+
+export interface StoredDeadLetter extends Stored {
   letter: DeadLetter;
 }
 
-/** Reads every dead letter present now (up to the current end of each partition), oldest first. */
-export async function readDeadLetters(kafka: Kafka, topic: string): Promise<StoredDeadLetter[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const remaining = new Map(
-    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high) - 1n]),
-  );
-  const letters: StoredDeadLetter[] = [];
-  if (remaining.size === 0) return letters;
-
-  const consumer = kafka.consumer({
-    groupId: `trailstream-cli-dlq-${process.pid}-${Date.now()}`,
-    maxWaitTimeInMs: 200,
-  });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            const last = remaining.get(batch.partition);
-            for (const message of batch.messages) {
-              if (last === undefined || BigInt(message.offset) > last) break;
-              letters.push({
-                position: `${batch.partition}:${message.offset}`,
-                letter: deadLetterContract.decode(message.value!, message.headers),
-              });
-              if (BigInt(message.offset) === last) remaining.delete(batch.partition);
-            }
-            if (remaining.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return letters.sort((a, b) => a.letter.failedAt - b.letter.failedAt);
+/** A message in the dead-letter topic that does not decode as a dead letter, with why. */
+export interface ForeignMessage extends Stored {
+  notADeadLetter: string;
 }
 
-export function describeDeadLetter({ position, letter }: StoredDeadLetter): string {
+export type DeadLetterTopicEntry = StoredDeadLetter | ForeignMessage;
+
+export interface ReadDeadLettersOptions {
+  /** Only entries this accepts are returned (and counted towards `newest`). */
+  keep?: (entry: DeadLetterTopicEntry) => boolean;
+  /** Only the newest n accepted entries: read from the end of each partition backwards, a window at a time. */
+  newest?: number;
+}
+
+export interface DeadLetterTopicContents {
+  /** Oldest first. */
+  entries: DeadLetterTopicEntry[];
+  /** Nothing committed or not is stored in the topic now. */
+  topicEmpty: boolean;
+}
+
+export const isDeadLetter = (entry: DeadLetterTopicEntry): entry is StoredDeadLetter => 'letter' in entry;
+
+/**
+ * Reads the dead-letter topic up to the end offsets it has when the call starts, read committed:
+ * letters of aborted transactions are not seen, and the read ends even when the newest offsets are
+ * transaction markers.
+ */
+export async function readDeadLetters(
+  kafka: Kafka,
+  topic: string,
+  { keep = () => true, newest }: ReadDeadLettersOptions = {},
+): Promise<DeadLetterTopicContents> {
+  const ends = (await partitionEnds(kafka, topic)).filter((p) => p.end > p.low);
+  const kept: DeadLetterTopicEntry[] = [];
+  const read = async (ranges: OffsetRange[]) => {
+    const found: DeadLetterTopicEntry[] = [];
+    await readCommittedRanges(
+      kafka,
+      topic,
+      ranges,
+      (partition, message) => {
+        const entry = decodeEntry(partition, message);
+        if (keep(entry)) found.push(entry);
+      },
+      { groupPrefix: 'trailstream-cli-dlq' },
+    ).catch((error: unknown) => {
+      throw new CliError(`cannot read ${topic}: ${(error as Error).message}`, 1);
+    });
+    kept.push(...found);
+    return found;
+  };
+
+  if (newest === undefined) {
+    await read(ends.map(({ partition, low, end }) => ({ partition, from: low, to: end })));
+  } else {
+    // Transaction markers take offsets too (one per committed letter when each is its own transaction).
+    let window = BigInt(newest) * 2n;
+    const max = (a: bigint, b: bigint) => (a > b ? a : b);
+    let ranges = ends.map(({ partition, low, end }) => ({
+      partition,
+      low,
+      from: max(low, end - window),
+      to: end,
+    }));
+    const counts = new Map<number, number>();
+    while (ranges.length > 0) {
+      for (const { partition } of await read(ranges)) counts.set(partition, (counts.get(partition) ?? 0) + 1);
+      window *= 4n;
+      ranges = ranges
+        .filter((r) => r.from > r.low && (counts.get(r.partition) ?? 0) < newest)
+        .map((r) => ({ ...r, to: r.from, from: max(r.low, r.from - window) }));
+    }
+  }
+
+  kept.sort((a, b) => a.storedAt - b.storedAt || a.partition - b.partition || Number(a.offset - b.offset));
+  return { entries: newest === undefined ? kept : kept.slice(-newest), topicEmpty: ends.length === 0 };
+}
+
+function decodeEntry(partition: number, message: KafkaMessage): DeadLetterTopicEntry {
+  const stored = {
+    position: `${partition}:${message.offset}`,
+    partition,
+    offset: BigInt(message.offset),
+    storedAt: Number(message.timestamp),
+  };
+  if (message.value === null) return { ...stored, notADeadLetter: 'the message has no value' };
+  try {
+    return { ...stored, letter: deadLetterContract.decode(message.value, message.headers) };
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    return { ...stored, notADeadLetter: error.message };
+  }
+}
+
+export function describeEntry(entry: DeadLetterTopicEntry): string {
+  if (!isDeadLetter(entry)) return `${entry.position.padEnd(8)}  not a dead letter: ${entry.notADeadLetter}`;
+  const { position, letter } = entry;
   const origin =
     letter.originalTopic === null
       ? 'from outside Kafka'
@@ -66,8 +130,10 @@ export function describeDeadLetter({ position, letter }: StoredDeadLetter): stri
   ].join('  ');
 }
 
-/** A dead letter as JSON, payload bytes as UTF-8 when they are text, else base64. */
-export function deadLetterJson({ position, letter }: StoredDeadLetter): Record<string, unknown> {
+/** An entry as JSON, payload bytes as UTF-8 when they are text, else base64. */
+export function entryJson(entry: DeadLetterTopicEntry): Record<string, unknown> {
+  if (!isDeadLetter(entry)) return { position: entry.position, notADeadLetter: entry.notADeadLetter };
+  const { position, letter } = entry;
   const bytes = (b: Buffer | null) =>
     b === null ? null : isText(b) ? b.toString('utf8') : { base64: b.toString('base64') };
   return {

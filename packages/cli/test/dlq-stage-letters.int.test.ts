@@ -139,6 +139,7 @@ describe('trailstream dlq on letters the stages wrote in their transactions', ()
     const env = { TOPIC_DLQ: topics.dlq };
     const listed = await runCli(['dlq', 'list'], env, COMMAND_TIMEOUT_MS);
     expect(listed.code, `${listed.stdout}\n${listed.stderr}`).toBe(0);
+    console.info(`dlq list: exit ${listed.code} after ${listed.elapsedMs} ms`);
     const lines = listed.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
@@ -155,12 +156,14 @@ describe('trailstream dlq on letters the stages wrote in their transactions', ()
     expect(listed.stderr).toContain(`3 dead letter(s) and 1 other message(s) in ${topics.dlq}`);
 
     const newest = await runCli(['dlq', 'list', '--limit', '1', '--json'], env, COMMAND_TIMEOUT_MS);
+    console.info(`dlq list --limit 1: exit ${newest.code} after ${newest.elapsedMs} ms`);
     expect(newest.code, newest.stderr).toBe(0);
     const [only, ...more] = newest.stdout.trim().split('\n');
     expect(more).toEqual([]);
     expect(JSON.parse(only!)).toMatchObject({ stage: 'filter-mapper', reasonClass: 'undecodable-record' });
 
     const foreign = await runCli(['dlq', 'list', '--limit', '2', '--json'], env, COMMAND_TIMEOUT_MS);
+    console.info(`dlq list --limit 2: exit ${foreign.code} after ${foreign.elapsedMs} ms`);
     expect(JSON.parse(foreign.stdout.trim().split('\n')[0]!)).toMatchObject({
       notADeadLetter: expect.stringContaining('got trailstream.ObjectRef'),
     });
@@ -168,6 +171,7 @@ describe('trailstream dlq on letters the stages wrote in their transactions', ()
 
   it('replays exactly the committed letters to their stage inputs, skipping the foreign message', async () => {
     const replayed = await runCli(['dlq', 'replay', '--all'], { TOPIC_DLQ: topics.dlq }, COMMAND_TIMEOUT_MS);
+    console.info(`dlq replay --all: exit ${replayed.code} after ${replayed.elapsedMs} ms`);
     expect(replayed.code, `${replayed.stdout}\n${replayed.stderr}`).toBe(0);
     const lines = replayed.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);

@@ -9,6 +9,8 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Wall time from start to exit. */
+  elapsedMs: number;
 }
 
 /** Runs the real `trailstream` command as a user would, pointed at the test run's servers. */
@@ -17,6 +19,7 @@ export function runCli(
   env: Record<string, string> = {},
   timeoutMs = 120_000,
 ): Promise<CliResult> {
+  const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -30,7 +33,7 @@ export function runCli(
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         // A command that hangs is a failure of its own; say so rather than leave an unexplained code.
         const note = error?.killed ? `\n[runCli] still running after ${timeoutMs} ms: killed\n` : '';
-        resolve({ code, stdout, stderr: stderr + note });
+        resolve({ code, stdout, stderr: stderr + note, elapsedMs: Date.now() - started });
       },
     );
   });

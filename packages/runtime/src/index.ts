@@ -27,6 +27,13 @@ export {
 export { createKafka, kafkaClientOptions } from './kafka.js';
 export { createLogger, type Logger, type LoggerOptions, scrubSecrets } from './logger.js';
 export {
+  type OffsetRange,
+  type PartitionEnds,
+  partitionEnds,
+  type ReadCommittedOptions,
+  readCommittedRanges,
+} from './read-committed.js';
+export {
   runStage,
   type StageConfig,
   type StageContext,

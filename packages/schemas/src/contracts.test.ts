@@ -1,6 +1,9 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import {
+  BYPASS_DEDUPE_HEADER,
+  bypassesDedupe,
+  bypassingDedupe,
   type CloudTrailRecord,
   type Contract,
   ContractError,
@@ -122,6 +125,18 @@ describe('contracts', () => {
     const message = objectRefMessage(objectRef);
     expect(message.key).toBe(objectRefKey(objectRef));
     expect(objectRefContract.decode(message.value, message.headers)).toEqual(objectRef);
+  });
+
+  it('marks a reference that bypasses the duplicate check in a header, and only "true" counts', () => {
+    const plain = objectRefMessage(objectRef);
+    const forced = bypassingDedupe(plain);
+    expect(forced.headers[BYPASS_DEDUPE_HEADER]).toBe('true');
+    expect(bypassesDedupe(forced.headers)).toBe(true);
+    expect(bypassesDedupe(plain.headers)).toBe(false);
+    expect(bypassesDedupe({ [BYPASS_DEDUPE_HEADER]: Buffer.from('true') })).toBe(true);
+    expect(bypassesDedupe({ [BYPASS_DEDUPE_HEADER]: 'yes' })).toBe(false);
+    expect(objectRefContract.decode(forced.value, forced.headers)).toEqual(objectRef);
+    expect(plain.headers[BYPASS_DEDUPE_HEADER]).toBeUndefined();
   });
 });
 

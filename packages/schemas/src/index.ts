@@ -18,6 +18,9 @@ export {
 } from './datadog-output.js';
 export { type DeadLetter, type DeadLetterHeader, deadLetterContract, type Stage } from './dead-letter.js';
 export {
+  BYPASS_DEDUPE_HEADER,
+  bypassesDedupe,
+  bypassingDedupe,
   type FoundBy,
   type ObjectRef,
   objectRefContract,

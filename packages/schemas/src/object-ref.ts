@@ -1,5 +1,5 @@
 import type { Schema } from 'avsc';
-import { defineContract, type EncodedMessage } from './contract.js';
+import { defineContract, type EncodedMessage, headerText, type MessageHeaders } from './contract.js';
 import { objectRefV1, objectRefV1Fields } from './history/object-ref.js';
 
 export type FoundBy = 'sqs' | 'poll' | 'replay';
@@ -38,4 +38,20 @@ export function objectRefKey(ref: Pick<ObjectRef, 'bucket' | 'key'>): string {
 /** The message for a reference, keyed by `objectRefKey`: what every producer of references writes. */
 export function objectRefMessage(ref: ObjectRef): EncodedMessage & { key: string } {
   return { key: objectRefKey(ref), ...objectRefContract.encode(ref) };
+}
+
+/**
+ * Header on an object reference that asks the fetcher-parser to read the object even when it already
+ * processed this version (a backfill after a downstream outage). `trailstream replay --force` sets it
+ * to `true`; any other value, or none, leaves the duplicate check on.
+ */
+export const BYPASS_DEDUPE_HEADER = 'trailstream-bypass-dedupe';
+
+/** The reference's message, marked to bypass the fetcher-parser's duplicate check. */
+export function bypassingDedupe<M extends EncodedMessage>(message: M): M {
+  return { ...message, headers: { ...message.headers, [BYPASS_DEDUPE_HEADER]: 'true' } };
+}
+
+export function bypassesDedupe(headers: MessageHeaders | undefined): boolean {
+  return headerText(headers, BYPASS_DEDUPE_HEADER) === 'true';
 }

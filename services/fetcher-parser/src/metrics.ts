@@ -5,6 +5,8 @@ export type ObjectOutcome = 'processed' | 'duplicate' | 'dead-lettered';
 
 export interface FetcherMetrics {
   objects: Counter<'outcome'>;
+  /** References marked to bypass the duplicate check (a forced replay), whatever their outcome. */
+  forcedReferences: Counter;
   bytesIn: Counter;
   recordsOut: Counter;
   objectSeconds: Histogram;
@@ -36,6 +38,11 @@ export function createFetcherMetrics(registry: Registry, seenObjects: () => numb
       name: 'trailstream_fetcher_objects_total',
       help: 'Object references handled, by outcome',
       labelNames: ['outcome'],
+      registers,
+    }),
+    forcedReferences: new Counter({
+      name: 'trailstream_fetcher_forced_references_total',
+      help: 'Object references handled without the duplicate check (trailstream replay --force)',
       registers,
     }),
     bytesIn: new Counter({

@@ -14,6 +14,7 @@ import {
   type TransactionOutput,
 } from '@trailstream/runtime';
 import {
+  bypassesDedupe,
   ContractError,
   cloudTrailRecordContract,
   type ObjectRef,
@@ -129,7 +130,10 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     const ref = decodeRef(message);
     if ('reasonClass' in ref) return deadLetter(output, ref);
     const objectKey = objectRefKey(ref);
-    if (ref.etag !== null && seen.has(message.partition, objectKey, bareEtag(ref.etag), now())) {
+    // A backfill (`trailstream replay --force`) asks for the object again even when already delivered.
+    const forced = bypassesDedupe(message.headers);
+    if (forced) metrics.forcedReferences.inc();
+    if (!forced && ref.etag !== null && seen.has(message.partition, objectKey, bareEtag(ref.etag), now())) {
       metrics.objects.inc({ outcome: 'duplicate' });
       return;
     }
@@ -140,7 +144,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     const etag = bareEtag(ref.etag ?? opened.etag);
     const progress = { sent: 0 };
     try {
-      if (ref.etag === null && seen.has(message.partition, objectKey, etag, now())) {
+      if (!forced && ref.etag === null && seen.has(message.partition, objectKey, etag, now())) {
         metrics.objects.inc({ outcome: 'duplicate' });
         return;
       }

@@ -3,28 +3,34 @@ import { Partitioners } from 'kafkajs';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parsePositiveInteger } from '../command.js';
 import {
-  deadLetterJson,
-  describeDeadLetter,
+  type DeadLetterTopicEntry,
+  describeEntry,
+  entryJson,
+  isDeadLetter,
   readDeadLetters,
-  type StoredDeadLetter,
 } from '../dead-letters.js';
 import { connectKafka, requireTopic } from '../kafka-connection.js';
 
 export const REPLAYED_FROM_HEADER = 'trailstream-replayed-from';
 
-function select(
-  letters: StoredDeadLetter[],
-  values: { stage?: string; reason?: string; position?: string[] },
-) {
+/** What --stage, --reason and --position select; a message that is no dead letter has neither stage nor reason. */
+function selection(values: { stage?: string; reason?: string; position?: string[] }) {
   const positions = new Set(values.position ?? []);
-  return letters.filter(
-    ({ position, letter }) =>
-      (values.stage === undefined || letter.stage === values.stage) &&
-      (values.reason === undefined || letter.reasonClass === values.reason) &&
-      (positions.size === 0 || positions.has(position)),
-  );
+  return (entry: DeadLetterTopicEntry) =>
+    (positions.size === 0 || positions.has(entry.position)) &&
+    (isDeadLetter(entry)
+      ? (values.stage === undefined || entry.letter.stage === values.stage) &&
+        (values.reason === undefined || entry.letter.reasonClass === values.reason)
+      : values.stage === undefined && values.reason === undefined);
 }
 
+function summary(entries: DeadLetterTopicEntry[], topic: string, topicEmpty: boolean, filtered: boolean) {
+  const letters = entries.filter(isDeadLetter).length;
+  const others = entries.length - letters;
+  if (entries.length === 0)
+    return topicEmpty || !filtered ? `no dead letters in ${topic}` : `no dead letters in ${topic} match`;
+  return `${letters} dead letter(s)${others > 0 ? ` and ${others} other message(s)` : ''} in ${topic}`;
+}
 export const dlqCommand = defineCommand({
   name: 'dlq',
   summary: 'list dead letters with their reasons, and send chosen ones back to their stage',
@@ -35,7 +41,7 @@ export const dlqCommand = defineCommand({
     ['--stage <name>', 'only letters from this stage (discovery, fetcher-parser, filter-mapper, emitter)'],
     ['--reason <class>', 'only letters with this reason class, e.g. truncated-gzip'],
     ['--position <p:o>', 'only this letter (partition:offset in the dead-letter topic); repeatable'],
-    ['--limit <n>', 'list at most n letters (newest last)'],
+    ['--limit <n>', 'list: only the newest n entries (read from the end of the topic)'],
     ['--json', 'list as one JSON object per line'],
     ['--all', 'replay: every selected letter (required when no --position or --reason narrows it)'],
     ['--queue-url <url>', 'replay: where discovery letters (SQS bodies) go back to'],
@@ -57,51 +63,73 @@ export const dlqCommand = defineCommand({
         `expected 'list' or 'replay', got ${action === undefined ? 'nothing' : `'${action}'`}`,
       );
     }
-    const limit = parsePositiveInteger('--limit', values.limit, Number.MAX_SAFE_INTEGER);
-    const { kafka, topics } = connectKafka(values.brokers);
-    await requireTopic(kafka, topics.TOPIC_DLQ);
-    const selected = select(await readDeadLetters(kafka, topics.TOPIC_DLQ), values);
-
-    if (action === 'list') {
-      for (const stored of selected.slice(-limit)) {
-        process.stdout.write(
-          `${values.json ? JSON.stringify(deadLetterJson(stored)) : describeDeadLetter(stored)}\n`,
-        );
-      }
-      process.stderr.write(`${selected.length} dead letter(s) in ${topics.TOPIC_DLQ}\n`);
-      return 0;
-    }
-
-    if (!values.all && !values.position && !values.reason) {
+    if (action === 'replay' && !values.all && !values.position && !values.reason) {
       throw new CliError(
         'replay needs --position, --reason or --all, so that nothing is replayed by accident',
       );
+    }
+    const limit = values.limit === undefined ? undefined : parsePositiveInteger('--limit', values.limit, 1);
+    const { kafka, topics } = connectKafka(values.brokers);
+    const topic = topics.TOPIC_DLQ;
+    await requireTopic(kafka, topic);
+    const filtered = Boolean(values.stage ?? values.reason ?? values.position);
+    const { entries, topicEmpty } = await readDeadLetters(kafka, topic, {
+      keep: selection(values),
+      newest: action === 'list' ? limit : undefined,
+    });
+
+    if (action === 'list') {
+      for (const entry of entries) {
+        process.stdout.write(`${values.json ? JSON.stringify(entryJson(entry)) : describeEntry(entry)}\n`);
+      }
+      const newest = limit === undefined || entries.length === 0 ? '' : ` (the newest; --limit ${limit})`;
+      process.stderr.write(`${summary(entries, topic, topicEmpty, filtered)}${newest}\n`);
+      return 0;
+    }
+
+    for (const position of values.position ?? []) {
+      const entry = entries.find((e) => e.position === position);
+      if (entry === undefined)
+        throw new CliError(`${topic} holds no dead letter at ${position}; nothing replayed`);
+      if (!isDeadLetter(entry))
+        throw new CliError(`${position} is not a dead letter (${entry.notADeadLetter}); nothing replayed`);
+    }
+    const letters = entries.filter(isDeadLetter);
+    const fromSqs = letters.find(({ letter }) => letter.originalTopic === null);
+    if (fromSqs && !values['queue-url']) {
+      throw new CliError(
+        `letter ${fromSqs.position} came from outside Kafka (an SQS message); pass --queue-url to send it back. Nothing replayed.`,
+      );
+    }
+    for (const entry of entries) {
+      if (!isDeadLetter(entry))
+        process.stderr.write(`skipped ${entry.position}: not a dead letter (${entry.notADeadLetter})\n`);
+    }
+    if (letters.length === 0) {
+      process.stderr.write(`${summary(entries, topic, topicEmpty, filtered)}: nothing to replay\n`);
+      return 0;
     }
     const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     let replayed = 0;
     try {
-      for (const { position, letter } of selected) {
+      for (const { position, letter } of letters) {
         if (letter.originalTopic !== null) {
           const headers: Record<string, Buffer> = Object.fromEntries(
             letter.originalHeaders.map((h) => [h.key, h.value]),
           );
-          headers[REPLAYED_FROM_HEADER] = Buffer.from(`${topics.TOPIC_DLQ}/${position}`);
+          headers[REPLAYED_FROM_HEADER] = Buffer.from(`${topic}/${position}`);
           await producer.send({
             topic: letter.originalTopic,
             acks: -1,
             messages: [{ key: letter.originalKey, value: letter.originalValue, headers }],
           });
-        } else if (values['queue-url']) {
+        } else {
           await new SQSClient({}).send(
             new SendMessageCommand({
               QueueUrl: values['queue-url'],
               MessageBody: letter.originalValue?.toString('utf8') ?? '',
             }),
-          );
-        } else {
-          throw new CliError(
-            `letter ${position} came from outside Kafka (an SQS message); pass --queue-url to send it back. Replayed ${replayed} before it.`,
           );
         }
         replayed++;
