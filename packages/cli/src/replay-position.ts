@@ -7,6 +7,8 @@ const positionShape = z.object({
   source: z.string(),
   since: z.string(),
   until: z.string(),
+  /** `--force`: references marked to bypass the duplicate check. Absent in files written before it existed. */
+  force: z.boolean().default(false),
   doneThrough: z.string().nullable(),
   references: z.number().int().nonnegative(),
 });

@@ -42,33 +42,23 @@ export async function readCommittedRanges(
   onMessage: (partition: number, message: KafkaMessage) => void,
   { groupPrefix, idleTimeoutMs = 30_000 }: ReadCommittedOptions,
 ): Promise<void> {
-  const pending = new Map(ranges.filter((r) => r.to > r.from).map((r) => [r.partition, r]));
+  const pending = new Map(ranges.filter((r) => r.to > r.from).map((r) => [r.partition, { ...r }]));
   if (pending.size === 0) return;
   const ends = await partitionEnds(kafka, topic);
 
-  // kafkajs has no manual assignment: a throwaway group, alone, gets every partition of the topic;
-  // its offsets are set before it joins, so each partition starts where its range does (or at its end).
+  // kafkajs has no manual assignment: a throwaway group, alone, gets every partition of the topic and
+  // seeks each to where its range starts (or to its end). `from` then tracks what was read, so a batch
+  // fetched before the seek took effect is neither lost nor handed over twice.
   const groupId = `${groupPrefix}-${randomUUID()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin
-    .setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map(({ partition, end }) => ({
-        partition,
-        offset: String(pending.get(partition)?.from ?? end),
-      })),
-    })
-    .finally(() => admin.disconnect());
-
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let settled = false;
       const fail = (error: unknown) => {
+        settled = true;
         clearTimeout(timer);
         reject(error);
       };
@@ -82,19 +72,26 @@ export async function readCommittedRanges(
         );
       const progressed = () => {
         clearTimeout(timer);
-        if (pending.size === 0) return resolve();
+        if (settled) return;
+        if (pending.size === 0) {
+          settled = true;
+          return resolve();
+        }
         timer = setTimeout(stillIdle, idleTimeoutMs);
       };
       progressed();
-      // Batches made only of transaction markers or aborted records never reach eachBatch; this event sees them all.
+      // Batches made only of transaction markers or aborted records never reach eachBatch; this event
+      // sees them all, and batches are contiguous, so everything up to the batch's last offset is read.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         const range = pending.get(payload.partition);
         if (range === undefined) return;
-        if (BigInt(payload.lastOffset) + 1n >= range.to) pending.delete(payload.partition);
+        const next = BigInt(payload.lastOffset) + 1n;
+        if (next > range.from) range.from = next;
+        if (range.from >= range.to) pending.delete(payload.partition);
         progressed();
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
-      void consumer
+      consumer
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
@@ -103,14 +100,21 @@ export async function readCommittedRanges(
             try {
               for (const message of batch.messages) {
                 const offset = BigInt(message.offset);
+                if (offset < range.from) continue;
                 if (offset >= range.to) break;
                 onMessage(batch.partition, message);
+                range.from = offset + 1n;
               }
             } catch (error) {
               // Thrown back into kafkajs, the batch would be retried for ever.
               fail(error);
             }
           },
+        })
+        .then(() => {
+          for (const { partition, end } of ends) {
+            consumer.seek({ topic, partition, offset: String(pending.get(partition)?.from ?? end) });
+          }
         })
         .catch(fail);
     });

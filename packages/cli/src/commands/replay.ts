@@ -5,7 +5,7 @@ import {
   type UtcDay,
   utcDaysBetween,
 } from '@trailstream/cloudtrail';
-import { objectRefMessage } from '@trailstream/schemas';
+import { bypassingDedupe, objectRefMessage } from '@trailstream/schemas';
 import { replayRange } from '@trailstream/trail-bucket';
 import { Partitioners } from 'kafkajs';
 import { CliError } from '../cli-error.js';
@@ -20,7 +20,8 @@ const formatDay = (d: UtcDay) =>
 export const replayCommand = defineCommand({
   name: 'replay',
   summary: 'enqueue a bucket/prefix/date range onto the objects topic for the running pipeline (backfill)',
-  usage: 'trailstream replay --source bucket[/prefix/AWSLogs/] --since YYYY-MM-DD --until YYYY-MM-DD',
+  usage:
+    'trailstream replay --source bucket[/prefix/AWSLogs/] --since YYYY-MM-DD --until YYYY-MM-DD [--force]',
   optionHelp: [
     [
       '--source <bucket[/prefix]>',
@@ -30,6 +31,10 @@ export const replayCommand = defineCommand({
     ['--until <date>', 'last day, YYYY-MM-DD (UTC)'],
     ['--region <region>', "the bucket's region (default: $AWS_REGION or us-east-1)"],
     ['--include-insights', 'also enqueue CloudTrail Insights files'],
+    [
+      '--force',
+      'mark the references to bypass the duplicate check: files already delivered are sent again (a backfill)',
+    ],
     [
       '--position-file <f>',
       'where progress is kept, so an interrupted replay resumes (default: trailstream-replay.json)',
@@ -42,6 +47,7 @@ export const replayCommand = defineCommand({
     until: { type: 'string' },
     region: { type: 'string' },
     'include-insights': { type: 'boolean' },
+    force: { type: 'boolean' },
     'position-file': { type: 'string' },
     brokers: { type: 'string' },
   },
@@ -56,18 +62,20 @@ export const replayCommand = defineCommand({
     const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
     const positionFile = values['position-file'] ?? 'trailstream-replay.json';
 
-    const request = { source: values.source, since: formatDay(since), until: formatDay(until) };
+    const force = values.force ?? false;
+    const request = { source: values.source, since: formatDay(since), until: formatDay(until), force };
     const previous = await readReplayPosition(positionFile);
     const resuming =
       previous &&
       previous.source === request.source &&
       previous.since === request.since &&
-      previous.until === request.until
+      previous.until === request.until &&
+      previous.force === request.force
         ? previous
         : undefined;
     if (previous && !resuming) {
       throw new CliError(
-        `${positionFile} belongs to another replay (${previous.source} ${previous.since}..${previous.until}); pass another --position-file or delete it`,
+        `${positionFile} belongs to another replay (${previous.source} ${previous.since}..${previous.until}${previous.force ? ' --force' : ''}); pass another --position-file or delete it`,
       );
     }
     const todo = resuming?.doneThrough ? days.filter((d) => formatDay(d) > resuming.doneThrough!) : days;
@@ -97,7 +105,9 @@ export const replayCommand = defineCommand({
           await producer.send({
             topic: topics.TOPIC_OBJECTS,
             acks: -1,
-            messages: refs.map(objectRefMessage),
+            messages: refs.map((ref) =>
+              force ? bypassingDedupe(objectRefMessage(ref)) : objectRefMessage(ref),
+            ),
           });
         }
         const { summary } = listing;
@@ -112,7 +122,9 @@ export const replayCommand = defineCommand({
     } finally {
       await producer.disconnect();
     }
-    progress.finish(`${references} references enqueued on ${topics.TOPIC_OBJECTS}`);
+    progress.finish(
+      `${references} references enqueued on ${topics.TOPIC_OBJECTS}${force ? ', marked to bypass the duplicate check' : ''}`,
+    );
     return 0;
   },
 });
