@@ -170,7 +170,19 @@ describe('trailstream dlq on letters the stages wrote in their transactions', ()
   });
 
   it('replays exactly the committed letters to their stage inputs, skipping the foreign message', async () => {
-    const replayed = await runCli(['dlq', 'replay', '--all'], { TOPIC_DLQ: topics.dlq }, COMMAND_TIMEOUT_MS);
+    const env = { TOPIC_DLQ: topics.dlq };
+    const listed = await runCli(['dlq', 'list', '--json'], env, COMMAND_TIMEOUT_MS);
+    const foreign = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { position: string; notADeadLetter?: string })
+      .find((entry) => entry.notADeadLetter !== undefined);
+    const refused = await runCli(['dlq', 'replay', '--position', foreign!.position], env, COMMAND_TIMEOUT_MS);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${foreign!.position} is not a dead letter`);
+    expect(refused.stderr).toContain('nothing replayed');
+
+    const replayed = await runCli(['dlq', 'replay', '--all'], env, COMMAND_TIMEOUT_MS);
     console.info(`dlq replay --all: exit ${replayed.code} after ${replayed.elapsedMs} ms`);
     expect(replayed.code, `${replayed.stdout}\n${replayed.stderr}`).toBe(0);
     const lines = replayed.stdout.trim().split('\n');

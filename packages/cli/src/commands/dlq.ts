@@ -31,6 +31,7 @@ function summary(entries: DeadLetterTopicEntry[], topic: string, topicEmpty: boo
     return topicEmpty || !filtered ? `no dead letters in ${topic}` : `no dead letters in ${topic} match`;
   return `${letters} dead letter(s)${others > 0 ? ` and ${others} other message(s)` : ''} in ${topic}`;
 }
+
 export const dlqCommand = defineCommand({
   name: 'dlq',
   summary: 'list dead letters with their reasons, and send chosen ones back to their stage',
