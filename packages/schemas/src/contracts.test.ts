@@ -85,6 +85,9 @@ const deadLetter: DeadLetter = {
   originalTopic: 'trailstream.objects',
   originalPartition: 2,
   originalOffset: '42',
+  originalValueBytes: 2_000_000,
+  originalValueSha256: 'ab'.repeat(32),
+  originalRecord: { bucket: 'trail-bucket', key: 'AWSLogs/1/f.json.gz', etag: 'e', index: 17 },
 };
 
 const roundTrips: [string, Contract<never>, unknown][] = [
@@ -164,6 +167,21 @@ describe('schema compatibility', () => {
       [SCHEMA_VERSION_HEADER]: '1',
     });
     expect(decoded).toEqual({ ...objectRef, sequencer: null });
+  });
+
+  it('a decoded v1 dead letter reads as whole, with no record origin', () => {
+    const v1 = deadLetterContract.versions.get(1)!;
+    const { originalValueBytes: _, originalValueSha256: __, originalRecord: ___, ...v1Value } = deadLetter;
+    const decoded = deadLetterContract.decode(v1.toBuffer({ ...v1Value, stage: 'fetcher_parser' }), {
+      [SCHEMA_HEADER]: deadLetterContract.name,
+      [SCHEMA_VERSION_HEADER]: '1',
+    });
+    expect(decoded).toEqual({
+      ...deadLetter,
+      originalValueBytes: null,
+      originalValueSha256: null,
+      originalRecord: null,
+    });
   });
 
   it('a change that drops a default is caught', () => {

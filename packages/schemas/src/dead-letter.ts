@@ -1,5 +1,6 @@
 import type { Schema } from 'avsc';
 import { defineContract } from './contract.js';
+import { deadLetterV1, deadLetterV1Fields } from './history/dead-letter.js';
 
 export type Stage = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter';
 
@@ -23,45 +24,49 @@ export interface DeadLetter {
   originalTopic: string | null;
   originalPartition: number | null;
   originalOffset: string | null;
+  /**
+   * The original value's length and SHA-256 (hex) when `originalValue` holds only its first bytes
+   * because the whole would not fit the dead-letter topic; both null when it is whole.
+   */
+  originalValueBytes: number | null;
+  originalValueSha256: string | null;
+  /** The record of an object this letter is about, when one record (not its whole file) failed. */
+  originalRecord: DeadLetterRecordOrigin | null;
 }
 
-const deadLetterV1: Schema = {
+/** Where a record was read: enough to read it again from S3. */
+export interface DeadLetterRecordOrigin {
+  bucket: string;
+  key: string;
+  etag: string | null;
+  index: number;
+}
+
+const deadLetterV2: Schema = {
   type: 'record',
   name: 'DeadLetter',
   namespace: 'trailstream',
   fields: [
+    ...deadLetterV1Fields,
+    { name: 'originalValueBytes', type: ['null', 'long'], default: null },
+    { name: 'originalValueSha256', type: ['null', 'string'], default: null },
     {
-      name: 'stage',
-      type: {
-        type: 'enum',
-        name: 'Stage',
-        symbols: ['discovery', 'fetcher_parser', 'filter_mapper', 'emitter'],
-      },
-    },
-    { name: 'reasonClass', type: 'string' },
-    { name: 'reasonMessage', type: 'string' },
-    { name: 'attempts', type: 'int' },
-    { name: 'failedAt', type: 'long', doc: 'epoch milliseconds' },
-    { name: 'originalKey', type: ['null', 'bytes'], default: null },
-    { name: 'originalValue', type: ['null', 'bytes'], default: null },
-    {
-      name: 'originalHeaders',
-      type: {
-        type: 'array',
-        items: {
+      name: 'originalRecord',
+      type: [
+        'null',
+        {
           type: 'record',
-          name: 'DeadLetterHeader',
+          name: 'DeadLetterRecordOrigin',
           fields: [
+            { name: 'bucket', type: 'string' },
             { name: 'key', type: 'string' },
-            { name: 'value', type: 'bytes' },
+            { name: 'etag', type: ['null', 'string'], default: null },
+            { name: 'index', type: 'int' },
           ],
         },
-      },
-      default: [],
+      ],
+      default: null,
     },
-    { name: 'originalTopic', type: ['null', 'string'], default: null },
-    { name: 'originalPartition', type: ['null', 'int'], default: null },
-    { name: 'originalOffset', type: ['null', 'string'], default: null },
   ],
 };
 
@@ -74,6 +79,6 @@ const fromWire = (wire: DeadLetter): DeadLetter => ({
 
 export const deadLetterContract = defineContract<DeadLetter>(
   'trailstream.DeadLetter',
-  { 1: deadLetterV1 },
+  { 1: deadLetterV1, 2: deadLetterV2 },
   { toWire, fromWire },
 );

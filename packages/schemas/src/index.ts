@@ -16,7 +16,13 @@ export {
   datadogOutputContract,
   type EventPriority,
 } from './datadog-output.js';
-export { type DeadLetter, type DeadLetterHeader, deadLetterContract, type Stage } from './dead-letter.js';
+export {
+  type DeadLetter,
+  type DeadLetterHeader,
+  type DeadLetterRecordOrigin,
+  deadLetterContract,
+  type Stage,
+} from './dead-letter.js';
 export {
   BYPASS_DEDUPE_HEADER,
   bypassesDedupe,
