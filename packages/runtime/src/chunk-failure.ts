@@ -3,6 +3,58 @@ import type { FailureReason } from './dead-letter.js';
 /** An error from Kafka itself (produce, offsets, commit), as opposed to one thrown by the handler. */
 export class KafkaStepError extends Error {
   override readonly name = 'KafkaStepError';
+  constructor(
+    message: string,
+    /** The topics the failed request wrote to; empty for offsets and commit. */
+    readonly topics: readonly string[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * What a Kafka refusal means for the stage. message: this message can never be accepted (dead-letter
+ * its input, move on). cluster: nothing can be written there until an operator acts (pause, alert,
+ * wait). fenced: this producer's transaction is void (re-init and retry). other: not a refusal.
+ */
+export type KafkaRefusalKind = 'message' | 'cluster' | 'fenced' | 'other';
+
+const REFUSAL_KINDS: Readonly<Record<string, KafkaRefusalKind>> = {
+  MESSAGE_TOO_LARGE: 'message',
+  RECORD_LIST_TOO_LARGE: 'message',
+  INVALID_RECORD: 'message',
+  CORRUPT_MESSAGE: 'message',
+  INVALID_TIMESTAMP: 'message',
+  TOPIC_AUTHORIZATION_FAILED: 'cluster',
+  CLUSTER_AUTHORIZATION_FAILED: 'cluster',
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 'cluster',
+  GROUP_AUTHORIZATION_FAILED: 'cluster',
+  UNKNOWN_TOPIC_OR_PARTITION: 'cluster',
+  POLICY_VIOLATION: 'cluster',
+  INVALID_PRODUCER_EPOCH: 'fenced',
+  PRODUCER_FENCED: 'fenced',
+  INVALID_TXN_STATE: 'fenced',
+  INVALID_PRODUCER_ID_MAPPING: 'fenced',
+  TRANSACTION_COORDINATOR_FENCED: 'fenced',
+};
+
+/** The Kafka error name (`MESSAGE_TOO_LARGE`) anywhere in an error's causes, as kafkajs wraps them. */
+export function kafkaErrorType(error: unknown, depth = 0): string | null {
+  if (typeof error !== 'object' || error === null || depth > 8) return null;
+  const { type, cause, errors } = error as { type?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof type === 'string' && type !== '') return type;
+  if (Array.isArray(errors)) {
+    for (const inner of errors) {
+      const found = kafkaErrorType(inner, depth + 1);
+      if (found) return found;
+    }
+  }
+  return kafkaErrorType(cause, depth + 1);
+}
+
+export function kafkaRefusalKind(type: string | null): KafkaRefusalKind {
+  return (type && REFUSAL_KINDS[type]) || 'other';
 }
 
 /**

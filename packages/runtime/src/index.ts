@@ -20,6 +20,7 @@ export {
   buildDeadLetter,
   DEAD_LETTER_REASON_HEADER,
   DeadLetterPublisher,
+  type DeadLetterSubject,
   deadLetterMessage,
   type FailedMessage,
   type FailureReason,
@@ -45,7 +46,13 @@ export { type ServiceServer, type ServiceServerOptions, startServiceServer } fro
 export { runService, type ServiceLifecycle, type ShutdownHook } from './service.js';
 export type { StageHandler, StageMessage, TransactionOutput } from './stage-message.js';
 export { deadLetterCounter } from './stage-metrics.js';
-export { createPlannedTopics, ensureStageTopics, readExistingTopics } from './topics.js';
+export {
+  createPlannedTopics,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  ensureStageTopics,
+  readExistingTopics,
+  readMaxMessageBytes,
+} from './topics.js';
 export {
   inputTopicOf,
   type PlannedTopic,

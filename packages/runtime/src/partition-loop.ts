@@ -1,12 +1,18 @@
-import { type BackoffPolicy, backoffPolicies, retry } from '@trailstream/retry';
+import { type BackoffPolicy, backoffDelay, backoffPolicies, retry } from '@trailstream/retry';
 import type { Stage } from '@trailstream/schemas';
 import type { EachBatchPayload, Transaction } from 'kafkajs';
-import { classifyChunkFailure, KafkaStepError } from './chunk-failure.js';
-import { buildDeadLetter, deadLetterMessage } from './dead-letter.js';
+import { classifyChunkFailure, KafkaStepError, kafkaErrorType, kafkaRefusalKind } from './chunk-failure.js';
+import { buildDeadLetter, fittingDeadLetterMessage } from './dead-letter.js';
 import type { FailedMessages } from './failed-messages.js';
 import type { Logger } from './logger.js';
 import type { PartitionProducers } from './partition-producers.js';
-import { ProduceBuffer, type ProduceBufferLimits } from './produce-buffer.js';
+import type { PartitionHealth } from './partition-health.js';
+import {
+  BATCH_OVERHEAD_BYTES,
+  OutputTooLarge,
+  ProduceBuffer,
+  type ProduceBufferLimits,
+} from './produce-buffer.js';
 import {
   type StageHandler,
   type StageMessage,
@@ -21,11 +27,16 @@ export interface PartitionLoopContext {
   deadLetterTopic: string;
   maxMessagesPerTransaction: number;
   maxHandlerAttempts: number;
+  /** Transactions of one chunk fenced or void in a row before the stage gives up (`onFatal`). */
+  maxTransactionAttempts: number;
   bufferLimits: ProduceBufferLimits;
   retryPolicy: BackoffPolicy;
   producers: PartitionProducers;
   failed: FailedMessages;
+  health: PartitionHealth;
   log: Logger;
+  /** The stage cannot go on (its transactions keep being fenced): the process must exit non-zero. */
+  onFatal: (error: Error) => void;
   /** Called for each dead letter once its transaction committed. */
   onDeadLettered: (reasonClass: string) => void;
   onCommitted?: (partition: number, messages: number) => void;
@@ -44,11 +55,35 @@ class HandlerThrew extends Error {
   }
 }
 
-/** The chunk's transaction was aborted and it is worth handling again; `error` is why it failed. */
+/** Kafka refuses what the handler produced for this one message: it is dead-lettered instead. */
+class OutputRefused extends Error {
+  constructor(
+    readonly failed: StageMessage,
+    readonly kafkaError: string,
+    readonly error: Error,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * The chunk's transaction was aborted and it is worth handling again; `error` is why it failed.
+ * isolate: hand it over one message per produce request, to find which one Kafka refuses. blocked:
+ * Kafka refuses writes to `topic` for every message (wait, do not count). fenced: the producer was void.
+ */
 class ChunkRetry extends Error {
-  constructor(readonly error: unknown) {
+  constructor(
+    readonly error: unknown,
+    readonly why: 'handler' | 'refused' | 'isolate' | 'blocked' | 'fenced',
+    readonly blocked?: { topic: string; type: string },
+  ) {
     super('chunk to be retried');
   }
+}
+
+/** The stage must stop: retrying cannot get this chunk through. */
+export class StageFailed extends Error {
+  override readonly name = 'StageFailed';
 }
 
 const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
@@ -69,15 +104,27 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     return {
       heartbeat,
       async send(topic, messages) {
-        if (messages.length > 0) await buffer.add(topic, messages);
+        if (messages.length === 0) return;
+        await buffer.add(topic, messages).catch((error: unknown) => {
+          if (error instanceof OutputTooLarge) throw new OutputRefused(message, error.type, error);
+          throw error;
+        });
       },
-      async deadLetter(reason) {
-        const letter = buildDeadLetter(context.stage, message, reason);
+      async deadLetter(reason, subject) {
+        const { letter, message: letterMessage } = fittingDeadLetterMessage(
+          (maxValueBytes) => buildDeadLetter(context.stage, message, reason, { subject, maxValueBytes }),
+          context.bufferLimits.maxBatchBytes(context.deadLetterTopic) - BATCH_OVERHEAD_BYTES,
+        );
         log.warn(
-          { partition: message.partition, offset: message.offset, reasonClass: reason.reasonClass },
+          {
+            partition: message.partition,
+            offset: message.offset,
+            reasonClass: reason.reasonClass,
+            ...(letter.originalRecord ? { record: letter.originalRecord } : {}),
+          },
           `dead-lettered: ${reason.reasonMessage}`,
         );
-        await buffer.add(context.deadLetterTopic, [deadLetterMessage(letter)]);
+        await buffer.add(context.deadLetterTopic, [letterMessage]);
         deadLettered.push(reason.reasonClass);
       },
     };
@@ -88,6 +135,7 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     messages: StageMessage[],
     heartbeat: () => Promise<void>,
     deadLettered: string[],
+    isolate: boolean,
   ): Promise<void> {
     for (const message of messages) {
       const output = outputFor(buffer, message, heartbeat, deadLettered);
@@ -98,12 +146,29 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
         try {
           await context.handle(message, output);
         } catch (error) {
-          if (error instanceof KafkaStepError) throw error;
+          if (error instanceof KafkaStepError || error instanceof OutputRefused) throw error;
           throw new HandlerThrew(message, error);
         }
       }
+      if (isolate) await flushFor(buffer, message);
       await heartbeat();
     }
+  }
+
+  /** Sends what `message` produced alone, so a refusal of it names that message. */
+  async function flushFor(buffer: ProduceBuffer, message: StageMessage): Promise<void> {
+    await buffer.flush().catch((error: unknown) => {
+      const type = kafkaErrorType(error);
+      const refusedTopics = error instanceof KafkaStepError ? error.topics : [];
+      if (
+        type !== null &&
+        kafkaRefusalKind(type) === 'message' &&
+        !refusedTopics.includes(context.deadLetterTopic)
+      ) {
+        throw new OutputRefused(message, type, error as Error);
+      }
+      throw error;
+    });
   }
 
   async function sendOffsets(transaction: Transaction, partition: number, offset: string): Promise<void> {
@@ -120,7 +185,7 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
         isRetriable: (error) => (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS',
       },
     ).catch((error: Error) => {
-      throw new KafkaStepError(`committing offset ${offset} failed: ${error.message}`, { cause: error });
+      throw new KafkaStepError(`committing offset ${offset} failed: ${error.message}`, [], { cause: error });
     });
   }
 
@@ -130,66 +195,127 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     messages: StageMessage[],
     heartbeat: () => Promise<void>,
     isStale: () => boolean,
+    isolate: boolean,
   ): Promise<void> {
     const producer = await producers.get(partition);
     const transaction = await producer.transaction();
     const deadLettered: string[] = [];
     try {
       const buffer = new ProduceBuffer(transaction, context.bufferLimits);
-      await handleInOrder(buffer, messages, heartbeat, deadLettered);
+      await handleInOrder(buffer, messages, heartbeat, deadLettered, isolate);
       await buffer.flush();
       await sendOffsets(transaction, partition, nextOffset(messages[messages.length - 1]!.offset));
       await transaction.commit();
     } catch (thrown) {
       await transaction.abort().catch(() => undefined);
-      const handlerThrew = thrown instanceof HandlerThrew ? thrown : null;
-      const error = handlerThrew ? handlerThrew.error : thrown;
-      const handlerFailures = handlerThrew ? failed.failures(handlerThrew.failed) + 1 : null;
-      const verdict = classifyChunkFailure({
-        error,
-        handlerFailures,
-        stale: isStale(),
-        maxHandlerAttempts: context.maxHandlerAttempts,
-      });
-      if (handlerThrew && handlerFailures !== null)
-        failed.record(handlerThrew.failed, handlerFailures, verdict.deadLetter);
-      if (verdict.next === 'rejoin') {
-        await producers.drop(partition);
-        throw error;
-      }
-      throw new ChunkRetry(error);
+      throw await afterAbort(partition, thrown, isStale, isolate);
     }
     failed.forget(messages);
     for (const reasonClass of deadLettered) context.onDeadLettered(reasonClass);
     context.onCommitted?.(partition, messages.length);
   }
 
-  /** Commits one chunk, handling it again after a backoff until each message is produced or dead-lettered. */
+  /** What an aborted chunk's failure means: the error to throw, a ChunkRetry when it is worth another go. */
+  async function afterAbort(
+    partition: number,
+    thrown: unknown,
+    isStale: () => boolean,
+    isolate: boolean,
+  ): Promise<unknown> {
+    if (thrown instanceof OutputRefused) {
+      failed.record(thrown.failed, failed.failures(thrown.failed) + 1, {
+        reasonClass: 'kafka-refused',
+        reasonMessage: `Kafka refuses what this message produced (${thrown.kafkaError}): ${thrown.error.message}`,
+        attempts: 1,
+      });
+      return new ChunkRetry(thrown.error, 'refused');
+    }
+    if (thrown instanceof HandlerThrew) {
+      const handlerFailures = failed.failures(thrown.failed) + 1;
+      const verdict = classifyChunkFailure({
+        error: thrown.error,
+        handlerFailures,
+        stale: isStale(),
+        maxHandlerAttempts: context.maxHandlerAttempts,
+      });
+      failed.record(thrown.failed, handlerFailures, verdict.deadLetter);
+      if (verdict.next === 'retry') return new ChunkRetry(thrown.error, 'handler');
+      await producers.drop(partition);
+      return thrown.error;
+    }
+    const type = kafkaErrorType(thrown);
+    const kind = kafkaRefusalKind(type);
+    if (isStale() || kind === 'other' || type === null) {
+      // kafkajs alone recovers from what the group or the brokers said, by rejoining and fetching again.
+      await producers.drop(partition);
+      return thrown;
+    }
+    const topics = thrown instanceof KafkaStepError ? thrown.topics : [];
+    if (kind === 'fenced') {
+      await producers.drop(partition);
+      return new ChunkRetry(thrown, 'fenced');
+    }
+    if (kind === 'message' && !isolate && !topics.includes(context.deadLetterTopic)) {
+      return new ChunkRetry(thrown, 'isolate');
+    }
+    const topic = topics.includes(context.deadLetterTopic)
+      ? context.deadLetterTopic
+      : (topics[0] ?? `${context.inputTopic} (offsets)`);
+    return new ChunkRetry(thrown, 'blocked', { topic, type });
+  }
+
+  /**
+   * Commits one chunk, handling it again until each message is produced or dead-lettered: after a
+   * backoff when a handler threw, at once when a message was refused, and for as long as Kafka refuses
+   * writes for every message (the partition is then held still and reported).
+   */
   async function commitChunk(
     partition: number,
     messages: StageMessage[],
     heartbeat: () => Promise<void>,
     isStale: () => boolean,
   ): Promise<void> {
-    let lastError: unknown;
+    let last: ChunkRetry | null = null;
+    let isolate = false;
+    let voidTransactions = 0;
     await retry(
       async (attempt) => {
-        if (attempt > 1 && isStale()) throw lastError;
+        if (attempt > 1 && isStale()) throw last?.error;
+        if (attempt > 1) await heartbeat();
         try {
-          await transactChunk(partition, messages, heartbeat, isStale);
+          await transactChunk(partition, messages, heartbeat, isStale, isolate);
+          context.health.unblock(partition);
         } catch (error) {
-          if (error instanceof ChunkRetry) lastError = error.error;
+          if (!(error instanceof ChunkRetry)) throw error;
+          last = error;
+          if (error.why === 'isolate') isolate = true;
+          if (error.why === 'blocked')
+            context.health.block(partition, error.blocked!.topic, error.blocked!.type);
+          if (error.why === 'fenced' && ++voidTransactions >= context.maxTransactionAttempts) {
+            const fatal = new StageFailed(
+              `partition ${partition}: ${voidTransactions} transactions in a row were fenced or void (${kafkaErrorType(error.error)}); another process may share this stage's transactional ids`,
+              { cause: error.error },
+            );
+            context.onFatal(fatal);
+            throw fatal;
+          }
           throw error;
         }
       },
       {
         policy: context.retryPolicy,
         isRetriable: (error) => error instanceof ChunkRetry,
-        onRetry: ({ attempt, delayMs }) =>
+        delayMs: (error, attempt) =>
+          error instanceof ChunkRetry && (error.why === 'refused' || error.why === 'isolate')
+            ? 0
+            : backoffDelay(Math.min(attempt - 1, 16), context.retryPolicy),
+        onRetry: ({ attempt, delayMs }) => {
+          if (last?.why === 'blocked') return;
           log.warn(
-            { partition, err: lastError, attempt, delayMs },
-            'handler failed; transaction aborted, retrying',
-          ),
+            { partition, err: last?.error, attempt, delayMs, why: last?.why },
+            'transaction aborted; handling the chunk again',
+          );
+        },
       },
     );
   }

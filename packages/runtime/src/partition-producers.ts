@@ -1,6 +1,9 @@
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 
-/** One transactional producer per input partition, `<prefix>-<inputTopic>-<partition>`: that fences zombies. */
+/**
+ * One transactional producer per input partition, `<prefix>-<inputTopic>-<partition>`: that fences
+ * zombies. A producer is registered with the transaction coordinator as soon as it is created.
+ */
 export class PartitionProducers {
   private readonly producers = new Map<number, Promise<Producer>>();
 
@@ -22,6 +25,10 @@ export class PartitionProducers {
           transactionTimeout: this.transactionTimeoutMs,
         });
         await created.connect();
+        // kafkajs registers the transactional id (InitProducerId, which fences the previous owner and
+        // aborts what it left open) only when a first transaction begins: begin and end one now.
+        const fencing = await created.transaction();
+        await fencing.abort();
         return created;
       })();
       this.producers.set(partition, producer);
@@ -35,6 +42,15 @@ export class PartitionProducers {
     const producer = this.producers.get(partition);
     this.producers.delete(partition);
     await producer?.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
+  /** Initialises the producers of newly assigned partitions and drops those of partitions gone. */
+  async assign(partitions: readonly number[]): Promise<void> {
+    const kept = new Set(partitions);
+    await Promise.all(
+      [...this.producers.keys()].filter((partition) => !kept.has(partition)).map((p) => this.drop(p)),
+    );
+    await Promise.all(partitions.map((partition) => this.get(partition)));
   }
 
   async dropAll(): Promise<void> {

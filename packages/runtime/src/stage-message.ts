@@ -1,6 +1,6 @@
 import type { MessageHeaders } from '@trailstream/schemas';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import type { FailureReason } from './dead-letter.js';
+import type { DeadLetterSubject, FailureReason } from './dead-letter.js';
 
 /** One input message, as a stage's handler sees it. */
 export interface StageMessage {
@@ -12,10 +12,11 @@ export interface StageMessage {
   headers: MessageHeaders;
 }
 
-/** What a handler may do inside the open transaction: produce, or dead-letter the message it holds. */
+/** What a handler may do inside the open transaction: produce, or dead-letter the message it holds (or one record of it). */
 export interface TransactionOutput {
   send(topic: string, messages: Message[]): Promise<void>;
-  deadLetter(reason: FailureReason): Promise<void>;
+  /** Without `subject` the letter holds the input message; with it, the one record named there. */
+  deadLetter(reason: FailureReason, subject?: DeadLetterSubject): Promise<void>;
   /** Tells the group this consumer is alive: call it every so often while one message takes long (a large file). */
   heartbeat(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Stage } from '@trailstream/schemas';
-import type { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import {
   planTopics,
   stageTopicNames,
@@ -65,4 +65,37 @@ export async function ensureStageTopics(kafka: Kafka, stage: Stage, config: Topi
   );
   if (plan.problems.length > 0) throw new Error(plan.problems.join('; '));
   await createPlannedTopics(kafka, plan);
+}
+
+/** Kafka's default `max.message.bytes`, for a topic whose own setting cannot be read. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Each topic's `max.message.bytes`: the largest record batch its brokers accept. */
+export async function readMaxMessageBytes(
+  kafka: Kafka,
+  topics: readonly string[],
+): Promise<Map<string, number>> {
+  const limits = new Map<string, number>();
+  if (topics.length === 0) return limits;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [...new Set(topics)].map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
+    });
+    for (const { resourceName, configEntries } of resources) {
+      const value = Number(
+        configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue,
+      );
+      if (Number.isInteger(value) && value > 0) limits.set(resourceName, value);
+    }
+    return limits;
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -95,6 +95,7 @@ describe('runTransactionalStage', () => {
       groupId,
       inputTopic: topics.input,
       deadLetterTopic: topics.dlq,
+      outputTopics: [topics.output],
       transactionalIdPrefix: groupId,
       maxMessagesPerTransaction: 7,
       maxHandlerAttempts: 3,

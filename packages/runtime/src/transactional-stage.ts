@@ -6,10 +6,12 @@ import { type Config, env } from './config.js';
 import { FailedMessages } from './failed-messages.js';
 import type { Logger } from './logger.js';
 import { partitionLoop } from './partition-loop.js';
+import { PartitionHealth } from './partition-health.js';
 import { PartitionProducers } from './partition-producers.js';
 import { stageEnv } from './run-stage.js';
 import type { StageHandler } from './stage-message.js';
 import { deadLetterCounter } from './stage-metrics.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes } from './topics.js';
 import { inputTopicOf } from './topology.js';
 
 export interface TransactionalStageOptions {
@@ -36,6 +38,12 @@ export interface TransactionalStageOptions {
   sessionTimeoutMs?: number;
   /** How often one message may make its handler throw before it is dead-lettered as `handler-failed`. */
   maxHandlerAttempts?: number;
+  /** Transactions of one chunk fenced or void in a row before the stage fails (`onFatal`). */
+  maxTransactionAttempts?: number;
+  /** The topics the handler produces to, besides the dead-letter topic: their `max.message.bytes` bound each batch. */
+  outputTopics: readonly string[];
+  /** The stage cannot go on; by default the error is logged and the process exits 70, for the orchestrator to restart it. */
+  onFatal?: (error: Error) => void;
   retryPolicy?: BackoffPolicy;
   /** Runs after each (re)assignment and before any message of the new assignment is handled. */
   onPartitionsAssigned?: (partitions: number[]) => Promise<void>;
@@ -46,7 +54,7 @@ export interface TransactionalStageOptions {
 
 export interface RunningStage {
   consumer: Consumer;
-  /** True from the first group join until a crash or stop. */
+  /** True from the first group join until a crash or stop, except while Kafka refuses a partition's writes. */
   isReady(): boolean;
   stop(): Promise<void>;
 }
@@ -95,6 +103,15 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     options.transactionTimeoutMs ?? 300_000,
   );
   const failed = new FailedMessages();
+  const health = new PartitionHealth(options.stage, options.registry, log);
+  const batchLimits = await readMaxMessageBytes(kafka, [...options.outputTopics, options.deadLetterTopic]);
+  log.info({ maxMessageBytes: Object.fromEntries(batchLimits) }, 'output topics read');
+  const onFatal =
+    options.onFatal ??
+    ((error: Error) => {
+      log.fatal({ err: error }, 'the stage cannot go on; exiting for a restart');
+      process.exit(70);
+    });
   let ready = false;
   let assignment: Promise<void> = Promise.resolve();
 
@@ -111,7 +128,9 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     const partitions = payload.memberAssignment[inputTopic] ?? [];
     log.info({ partitions }, 'partitions assigned');
     failed.retainOnly(partitions);
-    assignment = options.onPartitionsAssigned ? options.onPartitionsAssigned(partitions) : Promise.resolve();
+    health.retainOnly(partitions);
+    // The new owner's producers fence the previous owner's before any state is restored or message handled.
+    assignment = producers.assign(partitions).then(() => options.onPartitionsAssigned?.(partitions));
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     ready = false;
@@ -131,14 +150,18 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
       deadLetterTopic: options.deadLetterTopic,
       maxMessagesPerTransaction: options.maxMessagesPerTransaction ?? 200,
       maxHandlerAttempts: options.maxHandlerAttempts ?? 5,
+      maxTransactionAttempts: options.maxTransactionAttempts ?? 5,
       bufferLimits: {
         maxMessages: options.maxBufferedMessages ?? 1_000,
         maxBytes: options.maxBufferedBytes ?? 512 * 1024,
+        maxBatchBytes: (topic) => batchLimits.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES,
       },
       retryPolicy: options.retryPolicy ?? backoffPolicies.transaction,
       producers,
       failed,
+      health,
       log,
+      onFatal,
       onDeadLettered: deadLetterCounter(options.registry, options.stage),
       onCommitted: options.onCommitted,
       assignment: () => assignment,
@@ -148,7 +171,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
 
   return {
     consumer,
-    isReady: () => ready,
+    isReady: () => ready && health.isHealthy,
     async stop() {
       ready = false;
       await consumer.disconnect();

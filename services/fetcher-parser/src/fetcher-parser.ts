@@ -25,6 +25,7 @@ export async function startFetcherParser(options: FetcherParserOptions): Promise
 
   return runTransactionalStage({
     ...options,
+    outputTopics: [options.recordsTopic, seenObjectsTopic],
     async onPartitionsAssigned(partitions) {
       seen.retainOnly(partitions);
       const restored = await readSeenObjects(kafka, seenObjectsTopic, partitions, logger);

@@ -80,6 +80,7 @@ const stage = await runTransactionalStage({
   groupId: `bench-${run}`,
   inputTopic: topics.records,
   deadLetterTopic: topics.dlq,
+  outputTopics: [topics.datadog],
   transactionalIdPrefix: `bench-${run}`,
   partitionsConsumedConcurrently: partitions,
   onCommitted: (_partition, messages) => {

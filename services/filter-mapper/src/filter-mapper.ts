@@ -28,6 +28,7 @@ export async function startFilterMapper(options: FilterMapperOptions): Promise<S
 
   const stage = await runTransactionalStage({
     ...options,
+    outputTopics: [options.outputTopic],
     handle: createRecordHandler({
       rules: rules.current,
       mapping: options.mapping,
