@@ -223,6 +223,8 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     isolate: boolean,
   ): Promise<unknown> {
     if (thrown instanceof OutputRefused) {
+      // A produce the broker refused may leave the producer's sequence numbers behind: start afresh.
+      if (!(thrown.error instanceof OutputTooLarge)) await producers.drop(partition);
       failed.record(thrown.failed, failed.failures(thrown.failed) + 1, {
         reasonClass: 'kafka-refused',
         reasonMessage: `Kafka refuses what this message produced (${thrown.kafkaError}): ${thrown.error.message}`,
@@ -256,6 +258,7 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
       return new ChunkRetry(thrown, 'fenced');
     }
     if (kind === 'message' && !isolate && !topics.includes(context.deadLetterTopic)) {
+      await producers.drop(partition);
       return new ChunkRetry(thrown, 'isolate');
     }
     const topic = topics.includes(context.deadLetterTopic)

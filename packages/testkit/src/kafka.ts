@@ -9,6 +9,8 @@ export function testKafka(clientId = 'trailstream-test'): Kafka {
 export interface TestTopicSpec {
   partitions?: number;
   compacted?: boolean;
+  /** The topic's `max.message.bytes`: the largest record batch its brokers accept. */
+  maxMessageBytes?: number;
 }
 
 /** Creates topics with unique names, so tests run in parallel without seeing each other's data. */
@@ -28,7 +30,12 @@ export async function createTestTopics<K extends string>(
       topics: (Object.entries(specs) as [K, TestTopicSpec][]).map(([k, spec]) => ({
         topic: names[k],
         numPartitions: spec.partitions ?? 1,
-        configEntries: spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        configEntries: [
+          ...(spec.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+          ...(spec.maxMessageBytes
+            ? [{ name: 'max.message.bytes', value: String(spec.maxMessageBytes) }]
+            : []),
+        ],
       })),
     });
   } finally {
