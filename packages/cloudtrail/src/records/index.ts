@@ -4,13 +4,26 @@ export {
   decodeObjectBody,
   isGzip,
 } from './decode-object-body.js';
-export { CloudTrailObjectError, type ObjectReason } from './object-errors.js';
+export {
+  CloudTrailObjectError,
+  CloudTrailRecordError,
+  type ObjectReason,
+  type RecordReason,
+} from './object-errors.js';
 export {
   DEFAULT_MAX_RECORD_BYTES,
   defaultObjectLimits,
   type ObjectLimits,
+  type ObjectSource,
+  type RecordFailure,
   type RecordText,
+  readCloudTrailRecords,
   readObjectRecords,
 } from './read-object-records.js';
-export { RecordsScanner, type ScannerLimits } from './records-scanner.js';
+export {
+  DEFAULT_MAX_RECORD_DEPTH,
+  RecordsScanner,
+  type ScannerLimits,
+  type SkippedRecord,
+} from './records-scanner.js';
 export { toCloudTrailRecord } from './to-cloudtrail-record.js';

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { readFixture } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { CloudTrailObjectError } from './object-errors.js';
-import { readObjectRecords } from './read-object-records.js';
+import { type RecordFailure, type RecordText, readObjectRecords } from './read-object-records.js';
 
 const openregister = (name: string) =>
   readFixture('cloudtrail/openregister-sumologic-cloudtrail-fixtures', name);
@@ -32,9 +33,18 @@ function bodyOf(bytes: Buffer, chunkSize = 100, failAfter?: Error) {
 }
 
 async function readAll(body: AsyncIterable<Uint8Array>, objectLimits = limits) {
-  const records = [];
-  for await (const record of readObjectRecords(body, objectLimits)) records.push(record);
+  const records: RecordText[] = [];
+  for await (const record of readObjectRecords(body, objectLimits)) {
+    if (!('json' in record)) throw new Error(`record ${record.index}: ${record.reason}`);
+    records.push(record);
+  }
   return records;
+}
+
+async function failuresOf(bytes: Buffer, objectLimits = limits) {
+  const read = [];
+  for await (const record of readObjectRecords(bodyOf(bytes, 1000), objectLimits)) read.push(record);
+  return read;
 }
 
 async function reasonOf(body: AsyncIterable<Uint8Array>, objectLimits = limits): Promise<string> {
@@ -101,18 +111,43 @@ describe('readObjectRecords', () => {
     ['a lone gzip magic byte', Buffer.from([0x1f]), 'not-json'],
     ['gzip of non-JSON', gzipSync('not json at all'), 'not-json'],
     ['a digest', gzipSync('{"awsAccountId":"1","logFiles":[]}'), 'no-records'],
-    [
-      'invalid UTF-8 in a record',
-      Buffer.from([...Buffer.from('{"Records":[{"a":"'), 0xc3, 0x28, ...Buffer.from('"}]}')]),
-      'not-json',
-    ],
-    [
-      'a record over the size limit',
-      gzipSync(`{"Records":[{"a":"${'x'.repeat(70 * 1024)}"}]}`),
-      'record-too-large',
-    ],
   ])('refuses %s', async (_, bytes, reason) => {
     expect(await reasonOf(bodyOf(bytes))).toBe(reason);
+  });
+
+  it('skips a record over the size limit alone, keeping its start, length and SHA-256', async () => {
+    const big = `{"a":"${'x'.repeat(70 * 1024)}"}`;
+    const read = await failuresOf(gzipSync(`{"Records":[{"n":1},${big},{"n":3}]}`));
+    expect(read.map((r) => ('json' in r ? r.json : r.reason))).toEqual([
+      '{"n":1}',
+      'record-too-large',
+      '{"n":3}',
+    ]);
+    const skipped = read[1] as RecordFailure;
+    expect(skipped.index).toBe(1);
+    expect(skipped.raw.length).toBeLessThanOrEqual(64 * 1024);
+    expect(big.startsWith(skipped.raw.toString())).toBe(true);
+    expect(skipped.whole).toEqual({
+      bytes: big.length,
+      sha256: createHash('sha256').update(big).digest('hex'),
+    });
+  });
+
+  it('skips a record nested 100,000 deep and one that is not UTF-8, and reads the rest', async () => {
+    const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const bytes = Buffer.concat([
+      Buffer.from(`{"Records":[{"n":1},${deep},{"a":"`),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"},{"n":4}]}'),
+    ]);
+    const read = await failuresOf(bytes, { ...limits, maxRecordBytes: 1024 ** 2 });
+    expect(read.map((r) => ('json' in r ? r.json : r.reason))).toEqual([
+      '{"n":1}',
+      'record-too-deep',
+      'record-not-utf8',
+      '{"n":4}',
+    ]);
+    expect((read[1] as RecordFailure).raw.toString()).toBe(deep);
   });
 
   it.each([

@@ -17,7 +17,8 @@ function scan(bytes: Buffer | string, chunkSize = 65_536, maxRecordBytes = limit
   const scanner = new RecordsScanner({ maxRecordBytes });
   const records: string[] = [];
   for (let at = 0; at < input.length; at += chunkSize) {
-    for (const record of scanner.write(input.subarray(at, at + chunkSize))) records.push(record.toString());
+    for (const record of scanner.write(input.subarray(at, at + chunkSize)))
+      records.push(Buffer.isBuffer(record) ? record.toString() : record.reason);
   }
   scanner.end();
   return records;
@@ -100,20 +101,28 @@ describe('RecordsScanner on built shapes', () => {
     ]);
   });
 
-  it('keeps memory to one record: a record over the limit fails before it is complete', () => {
+  it('keeps memory to one record: a record over the limit is skipped as it streams, the next one read', () => {
     const big = `{"requestParameters":"${'x'.repeat(5000)}"}`;
     const scanner = new RecordsScanner({ maxRecordBytes: 1000 });
-    scanner.write(Buffer.from(`{"Records":[{"small":1},`));
-    expect(reasonOf(() => scanner.write(Buffer.from(big.slice(0, 2000))))).toBe(
-      'record-too-large: record 1 is over 1000 bytes',
-    );
+    const read = [
+      ...scanner.write(Buffer.from(`{"Records":[{"small":1},`)),
+      ...scanner.write(Buffer.from(big.slice(0, 2000))),
+      ...scanner.write(Buffer.from(big.slice(2000))),
+      ...scanner.write(Buffer.from(',{"small":3}]}')),
+    ];
+    scanner.end();
+    expect(read.map((r) => (Buffer.isBuffer(r) ? r.toString() : r.message))).toEqual([
+      '{"small":1}',
+      `record 1 is ${big.length} bytes, over 1000`,
+      '{"small":3}',
+    ]);
   });
 
-  it('refuses a record over the limit that arrives in one piece', () => {
+  it('skips a record over the limit that arrives in one piece', () => {
     const big = `{"requestParameters":"${'x'.repeat(5000)}"}`;
-    expect(reasonOf(() => scan(`{"Records":[${big}]}`, 65_536, 1000))).toBe(
-      'record-too-large: record 0 is over 1000 bytes',
-    );
+    const scanner = new RecordsScanner({ maxRecordBytes: 1000 });
+    const [skipped] = scanner.write(Buffer.from(`{"Records":[${big}]}`));
+    expect(skipped).toMatchObject({ reason: 'record-too-large', whole: { bytes: big.length } });
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { CloudTrailObjectError } from './object-errors.js';
 
 const QUOTE = 0x22;
@@ -43,8 +44,26 @@ function describeByte(c: number): string {
 }
 
 export interface ScannerLimits {
-  /** A record longer than this (in bytes of JSON) makes the whole object unusable. */
+  /** A record longer than this (in bytes of JSON) is skipped, its start, length and SHA-256 kept. */
   maxRecordBytes: number;
+  /** A record nested deeper than this is skipped: parsing or printing it would exhaust the stack. */
+  maxRecordDepth?: number;
+}
+
+/** CloudTrail records nest a few dozen levels at most; JSON.stringify overflows the stack within thousands. */
+export const DEFAULT_MAX_RECORD_DEPTH = 512;
+
+/** The start of a skipped record kept for its dead letter. */
+const SKIPPED_HEAD_BYTES = 64 * 1024;
+
+/** A record found but not handed over: too large to hold, or nested too deep to parse safely. */
+export interface SkippedRecord {
+  reason: 'record-too-large' | 'record-too-deep';
+  message: string;
+  /** The record's bytes, or only its first ones when it was too large to hold. */
+  head: Buffer;
+  /** The whole record's length and SHA-256 when `head` is only its start. */
+  whole: { bytes: number; sha256: string } | null;
 }
 
 /**
@@ -69,6 +88,9 @@ export class RecordsScanner {
   private sawRecords = false;
   private recordParts: Buffer[] = [];
   private recordBytes = 0;
+  /** Set once the record in progress is over the size limit: from then on only hashed and counted. */
+  private oversized: { hash: Hash; head: Buffer } | null = null;
+  private deepest = 0;
   private recordsFound = 0;
 
   constructor(private readonly limits: ScannerLimits) {}
@@ -79,8 +101,8 @@ export class RecordsScanner {
   }
 
   /** Feeds the next bytes; returns the records completed within them, in order. */
-  write(chunk: Buffer): Buffer[] {
-    const records: Buffer[] = [];
+  write(chunk: Buffer): (Buffer | SkippedRecord)[] {
+    const records: (Buffer | SkippedRecord)[] = [];
     const n = chunk.length;
     this.nextBackslash = -1;
     let recordStart = 0;
@@ -223,6 +245,8 @@ export class RecordsScanner {
           this.escaped = false;
           this.recordParts = [];
           this.recordBytes = 0;
+          this.oversized = null;
+          this.deepest = 1;
           this.state = IN_RECORD;
           return;
         }
@@ -284,6 +308,7 @@ export class RecordsScanner {
     const n = chunk.length;
     let i = from;
     let depth = this.depth;
+    let deepest = this.deepest;
     let inString = this.inString;
     if (this.escaped) {
       this.escaped = false;
@@ -326,6 +351,7 @@ export class RecordsScanner {
         inString = true;
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         depth++;
+        if (depth > deepest) deepest = depth;
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         depth--;
         if (depth === 0) {
@@ -335,34 +361,67 @@ export class RecordsScanner {
       }
     }
     this.depth = depth;
+    this.deepest = deepest;
     this.inString = inString;
     return end;
   }
 
   private holdRecordPart(part: Buffer): void {
     this.recordBytes += part.length;
-    this.checkRecordSize(this.recordBytes);
+    if (this.oversized) {
+      this.oversized.hash.update(part);
+      return;
+    }
     this.recordParts.push(part);
+    if (this.recordBytes > this.limits.maxRecordBytes) this.startOversized();
   }
 
-  private completeRecord(lastPart: Buffer): Buffer {
+  /** The record in progress is over the limit: keep its start and hash the rest as it streams by. */
+  private startOversized(): void {
+    const hash = createHash('sha256');
+    for (const held of this.recordParts) hash.update(held);
+    const head = Buffer.from(Buffer.concat(this.recordParts).subarray(0, SKIPPED_HEAD_BYTES));
+    this.oversized = { hash, head };
+    this.recordParts = [];
+  }
+
+  private completeRecord(lastPart: Buffer): Buffer | SkippedRecord {
+    const index = this.recordsFound++;
+    if (!this.oversized && this.recordBytes + lastPart.length > this.limits.maxRecordBytes) {
+      this.recordParts.push(lastPart);
+      this.recordBytes += lastPart.length;
+      this.startOversized();
+    } else if (this.oversized) {
+      this.oversized.hash.update(lastPart);
+      this.recordBytes += lastPart.length;
+    }
+    if (this.oversized) {
+      const { hash, head } = this.oversized;
+      const bytes = this.recordBytes;
+      this.oversized = null;
+      this.recordBytes = 0;
+      return {
+        reason: 'record-too-large',
+        message: `record ${index} is ${bytes} bytes, over ${this.limits.maxRecordBytes}`,
+        head,
+        whole: { bytes, sha256: hash.digest('hex') },
+      };
+    }
     const size = this.recordBytes + lastPart.length;
-    this.checkRecordSize(size);
     const record =
       this.recordParts.length === 0 ? lastPart : Buffer.concat([...this.recordParts, lastPart], size);
     this.recordParts = [];
     this.recordBytes = 0;
-    this.recordsFound++;
-    return record;
-  }
-
-  private checkRecordSize(size: number): void {
-    if (size > this.limits.maxRecordBytes) {
-      throw new CloudTrailObjectError(
-        'record-too-large',
-        `record ${this.recordsFound} is over ${this.limits.maxRecordBytes} bytes`,
-      );
+    const maxDepth = this.limits.maxRecordDepth ?? DEFAULT_MAX_RECORD_DEPTH;
+    if (this.deepest > maxDepth) {
+      return {
+        reason: 'record-too-deep',
+        message: `record ${index} nests ${this.deepest} levels deep, over ${maxDepth}`,
+        head: Buffer.from(record),
+        whole: null,
+      };
     }
+    return record;
   }
 
   private unexpected(c: number, expected: string): CloudTrailObjectError {

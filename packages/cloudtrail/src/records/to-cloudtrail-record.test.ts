@@ -1,6 +1,6 @@
 import { readFixture } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
-import { CloudTrailObjectError } from './object-errors.js';
+import { CloudTrailRecordError } from './object-errors.js';
 import { toCloudTrailRecord } from './to-cloudtrail-record.js';
 
 const otelRecords = (
@@ -104,18 +104,18 @@ describe('toCloudTrailRecord', () => {
       'invalid-record',
       'record 4 has no eventSource',
     ],
-    ['[1]', 'not-json', 'record 4 is not an object'],
-    ['{"eventID": nope}', 'not-json', 'record 4: Unexpected token'],
+    ['[1]', 'record-not-json', 'record 4 is not an object'],
+    ['{"eventID": nope}', 'record-not-json', 'record 4: Unexpected token'],
   ])('refuses %s', (json, reason, message) => {
     const error = (() => {
       try {
         toCloudTrailRecord(json, origin);
       } catch (caught) {
-        return caught as CloudTrailObjectError;
+        return caught as CloudTrailRecordError;
       }
       throw new Error('expected an error');
     })();
-    expect(error).toBeInstanceOf(CloudTrailObjectError);
+    expect(error).toBeInstanceOf(CloudTrailRecordError);
     expect(error.reason).toBe(reason);
     expect(error.message).toContain(message);
   });

@@ -1,5 +1,5 @@
 import type { CloudTrailRecord, RecordOrigin } from '@trailstream/schemas';
-import { CloudTrailObjectError } from './object-errors.js';
+import { CloudTrailRecordError } from './object-errors.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -17,15 +17,15 @@ export function toCloudTrailRecord(json: string, origin: RecordOrigin): CloudTra
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new CloudTrailObjectError('not-json', `record ${origin.index}: ${(error as Error).message}`);
+    throw new CloudTrailRecordError('record-not-json', `record ${origin.index}: ${(error as Error).message}`);
   }
   if (!isObject(parsed))
-    throw new CloudTrailObjectError('not-json', `record ${origin.index} is not an object`);
+    throw new CloudTrailRecordError('record-not-json', `record ${origin.index} is not an object`);
   const insight = isObject(parsed.insightDetails) ? parsed.insightDetails : {};
   const identity = isObject(parsed.userIdentity) ? parsed.userIdentity : {};
   const required = (name: string, value: unknown): string => {
     if (typeof value === 'string' && value !== '') return value;
-    throw new CloudTrailObjectError('invalid-record', `record ${origin.index} has no ${name}`);
+    throw new CloudTrailRecordError('invalid-record', `record ${origin.index} has no ${name}`);
   };
   return {
     eventID: required('eventID', parsed.eventID),
