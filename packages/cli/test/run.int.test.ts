@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { eventLimits } from '@trailstream/datadog';
 import { createTestBucket, startDatadogIntake, testS3 } from '@trailstream/testkit';
@@ -144,6 +145,43 @@ describe('trailstream run (npm start)', () => {
       /^3 read; unreadable: (not-json=1, truncated-gzip=1|truncated-gzip=1, not-json=1)/,
     );
     expect(result.stderr).toContain('skipped truncated.json.gz: truncated-gzip');
+  });
+
+  it('dead-letters a bad record and one nested 100,000 deep alone, delivers the rest, and counts them by reason', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'trail-'));
+    const record = (i: number) =>
+      JSON.stringify({
+        eventID: `e-${i}`,
+        eventTime: '2024-05-01T10:00:00Z',
+        eventSource: 'ec2.amazonaws.com',
+        eventName: 'RunInstances',
+        awsRegion: 'us-east-1',
+        readOnly: false,
+      });
+    const file = (bad: (i: number) => string | null) =>
+      gzipSync(`{"Records":[${Array.from({ length: 1_000 }, (_, i) => bad(i) ?? record(i)).join(',')}]}`);
+    await writeFile(
+      join(folder, 'bad-date.json.gz'),
+      file((i) => (i === 417 ? record(i, 'not-a-date') : null)),
+    );
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    await writeFile(
+      join(folder, 'deep.json.gz'),
+      file((i) => (i === 600 ? record(i).replace(/}$/, `,"requestParameters":${deep}}`) : null)),
+    );
+    await writeFile(
+      join(folder, 'after.json.gz'),
+      file(() => null),
+    );
+    const result = await runCli(['run', '--from', folder, '--mode', 'logs']);
+    expect(result.code, result.stderr).toBe(0);
+    const logs = result.stdout.trim().split('\n');
+    expect(logs, result.stderr).toHaveLength(2_998);
+    expect(summaryValue(result.stderr, 'dead letters')).toMatch(
+      /^(invalid-record=1, record-too-deep=1|record-too-deep=1, invalid-record=1) /,
+    );
+    expect(result.stderr).toContain('skipped record 417 of no-id.json.gz: invalid-record');
+    expect(result.stderr).toContain('skipped record 600 of deep.json.gz: record-too-deep');
   });
 
   it('refuses bad options and bad rules with a clear message', async () => {

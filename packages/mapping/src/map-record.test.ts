@@ -389,4 +389,17 @@ include:
     expect(attempt).toThrow(MappingError);
     expect(attempt).toThrow(message);
   });
+
+  it('refuses a record nested 100,000 deep in what it prints as record-too-deep, not a bare RangeError', () => {
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const json = ec2Change({}).replace(/}$/, `,"requestParameters":${deep}}`);
+    let caught: unknown;
+    try {
+      mapRecord(json, defaultRules, { mode: 'both', logService: 'cloudtrail' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(MappingError);
+    expect((caught as MappingError).reasonClass).toBe('record-too-deep');
+  });
 });

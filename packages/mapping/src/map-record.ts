@@ -1,4 +1,5 @@
 import type { DatadogOutput } from '@trailstream/schemas';
+import { MappingError } from './mapping-error.js';
 import { mapToEvent } from './mapping/map-to-event.js';
 import { mapToLog } from './mapping/map-to-log.js';
 import { parseCloudTrailEvent } from './record/cloudtrail-event.js';
@@ -26,6 +27,18 @@ export interface MappedRecord {
  * record that can never map.
  */
 export function mapRecord(json: string, rules: RuleSet, options: MappingOptions): MappedRecord {
+  try {
+    return mapParsedRecord(json, rules, options);
+  } catch (error) {
+    // Printing a part of the record (JSON.stringify) recurses once per level of nesting.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new MappingError('record-too-deep', `the record nests too deep to map: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function mapParsedRecord(json: string, rules: RuleSet, options: MappingOptions): MappedRecord {
   const event = parseCloudTrailEvent(json);
   const decision = selectRule(rules, event);
   if (decision.kind === 'excluded') return { decision, outputs: [] };

@@ -1,5 +1,5 @@
 /** Why a record cannot become Datadog output, as a stable class for dead letters and metrics. */
-export type MappingReason = 'invalid-record' | 'log-too-large';
+export type MappingReason = 'invalid-record' | 'log-too-large' | 'record-too-deep';
 
 /** A record that will never map, however often it is retried: it goes to the dead-letter topic. */
 export class MappingError extends Error {

@@ -7,7 +7,7 @@ import {
   testKafka,
   uniqueName,
 } from '@trailstream/testkit';
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
@@ -35,7 +35,7 @@ async function setMaxMessageBytes(topic: string, bytes: number) {
     validateOnly: false,
     resources: [
       {
-        type: ConfigResourceTypes.TOPIC,
+        type: kafkajs.ConfigResourceTypes.TOPIC,
         name: topic,
         configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
       },

@@ -1,5 +1,5 @@
 import type { Stage } from '@trailstream/schemas';
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka } from 'kafkajs';
 import {
   planTopics,
   stageTopicNames,
@@ -66,6 +66,9 @@ export async function ensureStageTopics(kafka: Kafka, stage: Stage, config: Topi
   if (plan.problems.length > 0) throw new Error(plan.problems.join('; '));
   await createPlannedTopics(kafka, plan);
 }
+
+// kafkajs is CommonJS: Node's ESM loader does not see this export by name.
+const { ConfigResourceTypes } = kafkajs;
 
 /** Kafka's default `max.message.bytes`, for a topic whose own setting cannot be read. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;

@@ -1,10 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  CloudTrailObjectError,
-  type ObjectLimits,
-  readObjectRecords,
-  toCloudTrailRecord,
-} from '@trailstream/cloudtrail';
+import { CloudTrailObjectError, type ObjectLimits, readCloudTrailRecords } from '@trailstream/cloudtrail';
 import {
   DeadLetterAfterAbort,
   type FailureReason,
@@ -93,7 +88,8 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
 
   /**
    * Hands every record of the object to the transaction (the runtime batches them into produce
-   * requests); returns how many.
+   * requests), and each record that cannot be forwarded to the dead-letter topic alone; returns how
+   * many were sent.
    */
   async function sendRecords(
     ref: ObjectRef,
@@ -102,16 +98,36 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     output: TransactionOutput,
     progress: { sent: number },
   ): Promise<number> {
-    for await (const { index, json } of readObjectRecords(body, options.limits)) {
-      const record = toCloudTrailRecord(json, { bucket: ref.bucket, key: ref.key, etag, index });
-      await output.send(options.recordsTopic, [
-        { key: record.eventID, ...cloudTrailRecordContract.encode(record) },
-      ]);
-      progress.sent++;
+    const source = { bucket: ref.bucket, key: ref.key, etag };
+    let read = 0;
+    for await (const item of readCloudTrailRecords(body, source, options.limits)) {
+      if ('failure' in item) {
+        const { failure } = item;
+        await output.deadLetter(
+          {
+            reasonClass: failure.reason,
+            reasonMessage: `${objectRefKey(ref)}: ${failure.message}`,
+            attempts: 1,
+          },
+          {
+            value: failure.raw,
+            record: { ...source, index: failure.index },
+            ...(failure.whole ? { wholeValue: failure.whole } : {}),
+          },
+        );
+        progress.sent++;
+      } else {
+        const { record } = item;
+        await output.send(options.recordsTopic, [
+          { key: record.eventID, ...cloudTrailRecordContract.encode(record) },
+        ]);
+        progress.sent++;
+        read++;
+      }
       // A large file outlasts the session timeout; without heartbeats the group would evict this consumer.
       if (progress.sent % 1_000 === 0) await output.heartbeat();
     }
-    return progress.sent;
+    return read;
   }
 
   function countingBytes(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {

@@ -109,6 +109,19 @@ describe('createRecordHandler', () => {
     ['an empty message', null, 'empty-message'],
     ['bytes that are not a record', 'not avro', 'undecodable-record'],
     ['a record that is not JSON', '{"eventID"', 'invalid-record'],
+    [
+      'a record whose eventTime is not a date',
+      record('alice').replace('2024-05-01T10:00:00Z', 'not-a-date'),
+      'invalid-record',
+    ],
+    [
+      'a record nested 100,000 deep',
+      record('alice').replace(
+        /}$/,
+        `,"requestParameters":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`,
+      ),
+      'record-too-deep',
+    ],
   ])('dead-letters %s with its reason', async (_, json, reasonClass) => {
     const { handle, registry } = setup();
     const output = new RecordedOutput();

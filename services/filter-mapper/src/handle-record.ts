@@ -1,6 +1,11 @@
 import { MappingError, type MappingOptions, mapRecord, type RuleSet } from '@trailstream/mapping';
 import type { StageMessage, TransactionOutput } from '@trailstream/runtime';
-import { ContractError, cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
+import {
+  ContractError,
+  cloudTrailRecordContract,
+  datadogOutputContract,
+  type RecordOrigin,
+} from '@trailstream/schemas';
 import type { FilterMapperMetrics } from './metrics.js';
 
 export interface RecordHandlerOptions {
@@ -16,16 +21,23 @@ export interface RecordHandlerOptions {
  */
 export function createRecordHandler(options: RecordHandlerOptions) {
   const { metrics } = options;
-  const deadLetter = async (output: TransactionOutput, reasonClass: string, reasonMessage: string) => {
+  const deadLetter = async (
+    output: TransactionOutput,
+    reasonClass: string,
+    reasonMessage: string,
+    record?: { value: Buffer; origin: RecordOrigin },
+  ) => {
     metrics.records.inc({ decision: 'dead-lettered' });
-    await output.deadLetter({ reasonClass, reasonMessage, attempts: 1 });
+    const subject = record ? { value: record.value, record: record.origin } : undefined;
+    await output.deadLetter({ reasonClass, reasonMessage, attempts: 1 }, subject);
   };
 
   return async function handleRecord(message: StageMessage, output: TransactionOutput): Promise<void> {
     if (message.value === null) return deadLetter(output, 'empty-message', 'the message has no value');
     let json: string;
+    let origin: RecordOrigin;
     try {
-      json = cloudTrailRecordContract.decode(message.value, message.headers).json;
+      ({ json, origin } = cloudTrailRecordContract.decode(message.value, message.headers));
     } catch (error) {
       if (!(error instanceof ContractError)) throw error;
       return deadLetter(output, 'undecodable-record', error.message);
@@ -36,7 +48,7 @@ export function createRecordHandler(options: RecordHandlerOptions) {
       mapped = mapRecord(json, options.rules(), options.mapping);
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
-      return deadLetter(output, error.reasonClass, error.message);
+      return deadLetter(output, error.reasonClass, error.message, { value: message.value, origin });
     }
 
     const { decision, outputs } = mapped;

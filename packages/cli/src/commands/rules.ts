@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { CloudTrailObjectError, readObjectRecords, toCloudTrailRecord } from '@trailstream/cloudtrail';
+import { CloudTrailObjectError, readCloudTrailRecords } from '@trailstream/cloudtrail';
 import { toEventPayload } from '@trailstream/datadog';
 import { mapRecord } from '@trailstream/mapping';
 import { CliError } from '../cli-error.js';
@@ -53,13 +53,17 @@ export const rulesCommand = defineCommand({
       const source = await sourceFor(path);
       for await (const object of source.objects()) {
         try {
-          for await (const { index, json } of readObjectRecords(await object.open())) {
-            const record = toCloudTrailRecord(json, {
-              bucket: 'local',
-              key: object.ref.key,
-              etag: null,
-              index,
-            });
+          const source = { bucket: 'local', key: object.ref.key, etag: null };
+          for await (const item of readCloudTrailRecords(await object.open(), source)) {
+            if ('failure' in item) {
+              const { failure } = item;
+              process.stderr.write(
+                `${object.ref.key}: record ${failure.index} skipped (${failure.reason}): ${failure.message}\n`,
+              );
+              continue;
+            }
+            const { record } = item;
+            const { index } = record.origin;
             const { decision, outputs } = mapRecord(record.json, rules, {
               mode: 'events',
               logService: 'cloudtrail',

@@ -1,5 +1,5 @@
-import { CloudTrailObjectError, readObjectRecords, toCloudTrailRecord } from '@trailstream/cloudtrail';
-import { type MappingOptions, mapRecord, type RuleSet } from '@trailstream/mapping';
+import { CloudTrailObjectError, readCloudTrailRecords } from '@trailstream/cloudtrail';
+import { MappingError, type MappingOptions, mapRecord, type RuleSet } from '@trailstream/mapping';
 import type { DatadogOutput } from '@trailstream/schemas';
 import type { ObjectSource } from './object-sources.js';
 
@@ -14,6 +14,8 @@ export interface RunSummary {
   files: number;
   /** Files that could not be read, by reason (what the real pipeline dead-letters). */
   badFiles: Record<string, number>;
+  /** Records that could not be read or mapped, by reason (what the real pipeline dead-letters one by one). */
+  badRecords: Record<string, number>;
   skippedKeys: Record<string, number>;
   records: number;
   /** Records that produced at least one output. */
@@ -47,6 +49,7 @@ export async function runEmbeddedPipeline(run: EmbeddedRun): Promise<RunSummary>
   const summary: RunSummary = {
     files: 0,
     badFiles: {},
+    badRecords: {},
     skippedKeys: {},
     records: 0,
     kept: 0,
@@ -55,20 +58,32 @@ export async function runEmbeddedPipeline(run: EmbeddedRun): Promise<RunSummary>
     events: 0,
     logs: 0,
   };
+  const badRecord = (key: string, index: number, reason: string, message: string) => {
+    increment(summary.badRecords, reason);
+    process.stderr.write(`skipped record ${index} of ${key}: ${reason}: ${message}\n`);
+  };
   for await (const object of run.source.objects()) {
     summary.files++;
     let records = 0;
     try {
       const body = await object.open();
-      for await (const { index, json } of readObjectRecords(body)) {
-        const record = toCloudTrailRecord(json, {
-          bucket: object.ref.bucket,
-          key: object.ref.key,
-          etag: object.ref.etag,
-          index,
-        });
+      const source = { bucket: object.ref.bucket, key: object.ref.key, etag: object.ref.etag };
+      for await (const item of readCloudTrailRecords(body, source)) {
         records++;
-        const { decision, outputs } = mapRecord(record.json, run.rules, run.mapping);
+        if ('failure' in item) {
+          badRecord(object.ref.key, item.failure.index, item.failure.reason, item.failure.message);
+          continue;
+        }
+        const { record } = item;
+        let mapped: ReturnType<typeof mapRecord>;
+        try {
+          mapped = mapRecord(record.json, run.rules, run.mapping);
+        } catch (error) {
+          if (!(error instanceof MappingError)) throw error;
+          badRecord(object.ref.key, record.origin.index, error.reasonClass, error.message);
+          continue;
+        }
+        const { decision, outputs } = mapped;
         if (decision.kind === 'excluded') increment(summary.excludedByRule, decision.rule.name);
         if (decision.kind === 'not-included') summary.notIncluded++;
         if (outputs.length > 0) summary.kept++;
@@ -102,6 +117,7 @@ export function formatSummary(summary: RunSummary): string {
     'summary:',
     `  files      ${summary.files} read; unreadable: ${counts(summary.badFiles)}; keys skipped: ${counts(summary.skippedKeys)}`,
     `  records    ${summary.records}`,
+    `  dead letters ${counts(summary.badRecords)} (records not readable or mappable; the files went on)`,
     `  kept       ${summary.kept}`,
     `  dropped    ${excluded + summary.notIncluded}: by exclude rule ${counts(summary.excludedByRule)}; matched no include rule ${summary.notIncluded}`,
     `  events     ${summary.events}`,

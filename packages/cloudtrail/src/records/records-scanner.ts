@@ -395,14 +395,19 @@ export class RecordsScanner {
       this.oversized.hash.update(lastPart);
       this.recordBytes += lastPart.length;
     }
+    const maxDepth = this.limits.maxRecordDepth ?? DEFAULT_MAX_RECORD_DEPTH;
     if (this.oversized) {
       const { hash, head } = this.oversized;
       const bytes = this.recordBytes;
       this.oversized = null;
       this.recordBytes = 0;
+      // Nesting that deep is the more telling reason: it is what made the record this large.
+      const tooDeep = this.deepest > maxDepth;
       return {
-        reason: 'record-too-large',
-        message: `record ${index} is ${bytes} bytes, over ${this.limits.maxRecordBytes}`,
+        reason: tooDeep ? 'record-too-deep' : 'record-too-large',
+        message: tooDeep
+          ? `record ${index} nests ${this.deepest} levels deep, over ${maxDepth}`
+          : `record ${index} is ${bytes} bytes, over ${this.limits.maxRecordBytes}`,
         head,
         whole: { bytes, sha256: hash.digest('hex') },
       };
@@ -412,7 +417,6 @@ export class RecordsScanner {
       this.recordParts.length === 0 ? lastPart : Buffer.concat([...this.recordParts, lastPart], size);
     this.recordParts = [];
     this.recordBytes = 0;
-    const maxDepth = this.limits.maxRecordDepth ?? DEFAULT_MAX_RECORD_DEPTH;
     if (this.deepest > maxDepth) {
       return {
         reason: 'record-too-deep',
