@@ -160,9 +160,10 @@ describe('trailstream run (npm start)', () => {
       });
     const file = (bad: (i: number) => string | null) =>
       gzipSync(`{"Records":[${Array.from({ length: 1_000 }, (_, i) => bad(i) ?? record(i)).join(',')}]}`);
+    const noEventId = (i: number) => record(i).replace(`"eventID":"e-${i}",`, '');
     await writeFile(
-      join(folder, 'bad-date.json.gz'),
-      file((i) => (i === 417 ? record(i, 'not-a-date') : null)),
+      join(folder, 'no-id.json.gz'),
+      file((i) => (i === 417 ? noEventId(i) : null)),
     );
     const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
     await writeFile(
