@@ -140,11 +140,11 @@ describe('fetcher-parser against real Kafka and S3', () => {
         ),
       ],
       [
-        'record-too-large',
-        key('record-too-large'),
+        'truncated-gzip',
+        key('truncated-late'),
         gzipSync(
-          `{"Records":[${Array.from({ length: 300 }, (_, i) => normalRecord(i)).join(',')},{"eventID":"big","blob":"${'y'.repeat(MAX_RECORD_BYTES)}"}]}`,
-        ),
+          `{"Records":[${Array.from({ length: 300 }, (_, i) => normalRecord(i)).join(',')}]}`,
+        ).subarray(0, -400),
       ],
       ['inflation-limit', key('bomb'), gzipSync(`{"Records":[${' '.repeat(MAX_INFLATED_BYTES + 1024)}]}`)],
       ['no-such-key', key('never-uploaded'), null],
@@ -183,8 +183,74 @@ describe('fetcher-parser against real Kafka and S3', () => {
     });
 
     it('takes back records already sent when a file fails late', () => {
-      // record-too-large is found after 300 records went out: that transaction was aborted and retried.
-      expect(service.output.some((line) => line.includes('transaction aborted, retrying'))).toBe(true);
+      // The cut is found after records went out: that transaction was aborted and retried.
+      expect(
+        service.output.some((line) => line.includes('transaction aborted; handling the chunk again')),
+      ).toBe(true);
     });
+  });
+
+  describe('dead-letters a bad record alone, with its index and reason, and delivers the rest of its file', () => {
+    const record = (i: number, prefix: string) =>
+      JSON.stringify({
+        eventID: `${prefix}-${i}`,
+        eventTime: '2024-05-01T10:00:00Z',
+        eventSource: 'ec2.amazonaws.com',
+        eventName: 'DescribeInstances',
+        awsRegion: 'us-east-1',
+      });
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const cases: [string, string, number, (i: number) => string][] = [
+      ['invalid-record', key('one-bad'), 417, (i) => record(i, 'bad').replace(`"eventID":"bad-${i}",`, '')],
+      ['record-too-deep', key('one-deep'), 600, (i) => record(i, 'deep').replace(/}$/, `,"x":${deep}}`)],
+      [
+        'record-too-large',
+        key('one-large'),
+        10,
+        (i) => record(i, 'large').replace(/}$/, `,"x":"${'y'.repeat(MAX_RECORD_BYTES)}"}`),
+      ],
+    ];
+    let letters: DeadLetter[];
+    let records: CloudTrailRecord[];
+
+    beforeAll(async () => {
+      const refs = [];
+      for (const [reason, objectKey, badIndex, bad] of cases) {
+        const body = Array.from({ length: 1_000 }, (_, i) => (i === badIndex ? bad(i) : record(i, reason)));
+        refs.push(await putObject(rig, objectKey, gzipSync(`{"Records":[${body.join(',')}]}`)));
+      }
+      await sendRefs(rig, refs);
+      const objectKeys = new Set(cases.map(([, objectKey]) => objectKey));
+      const messages = await collectMessages(rig.kafka, rig.topics.dlq, {
+        until: (all) =>
+          all.filter((m) => objectKeys.has(decodeDeadLetter(m).originalRecord?.key ?? '')).length >= 3,
+        timeoutMs: 90_000,
+      });
+      letters = messages
+        .map(decodeDeadLetter)
+        .filter((letter) => objectKeys.has(letter.originalRecord?.key ?? ''));
+      await waitForInputConsumed(rig);
+      records = await collectRecords(rig, () => false, 3_000);
+    });
+
+    it.each(cases.map(([reason, objectKey, index]) => [reason, objectKey, index] as const))(
+      '%s',
+      (reason, objectKey, index) => {
+        const delivered = recordsOf(records, objectKey);
+        expect(delivered).toHaveLength(999);
+        expect(delivered.map((r) => r.origin.index)).not.toContain(index);
+        const mine = letters.filter((letter) => letter.originalRecord?.key === objectKey);
+        expect(mine).toHaveLength(1);
+        expect(mine[0]).toMatchObject({
+          reasonClass: reason,
+          stage: 'fetcher-parser',
+          originalTopic: rig.topics.objects,
+          originalRecord: { bucket: rig.bucket, key: objectKey, index },
+        });
+        expect(mine[0]!.originalValue!.length).toBeGreaterThan(0);
+        if (reason === 'invalid-record') expect(mine[0]!.originalValueBytes).toBeNull();
+        else expect(mine[0]!.originalValueBytes).toBeGreaterThan(MAX_RECORD_BYTES);
+      },
+    );
   });
 });
