@@ -1,7 +1,7 @@
 import type { DatadogOutput } from '@trailstream/schemas';
-import { MappingError } from './mapping-error.js';
 import { mapToEvent } from './mapping/map-to-event.js';
 import { mapToLog } from './mapping/map-to-log.js';
+import { MappingError } from './mapping-error.js';
 import { parseCloudTrailEvent } from './record/cloudtrail-event.js';
 import { readRecordFacts } from './record/record-facts.js';
 import type { RuleDecision, RuleSet } from './rules/rule-set.js';

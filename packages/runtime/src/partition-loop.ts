@@ -5,8 +5,8 @@ import { classifyChunkFailure, KafkaStepError, kafkaErrorType, kafkaRefusalKind 
 import { buildDeadLetter, fittingDeadLetterMessage } from './dead-letter.js';
 import type { FailedMessages } from './failed-messages.js';
 import type { Logger } from './logger.js';
-import type { PartitionProducers } from './partition-producers.js';
 import type { PartitionHealth } from './partition-health.js';
+import type { PartitionProducers } from './partition-producers.js';
 import {
   BATCH_OVERHEAD_BYTES,
   OutputTooLarge,

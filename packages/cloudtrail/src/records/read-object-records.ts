@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { type BodyLimits, DEFAULT_MAX_INFLATED_BYTES, decodeObjectBody } from './decode-object-body.js';
 import type { CloudTrailRecord, RecordOrigin } from '@trailstream/schemas';
+import { type BodyLimits, DEFAULT_MAX_INFLATED_BYTES, decodeObjectBody } from './decode-object-body.js';
 import { CloudTrailRecordError, type RecordReason } from './object-errors.js';
 import { RecordsScanner, type ScannerLimits } from './records-scanner.js';
 import { toCloudTrailRecord } from './to-cloudtrail-record.js';
