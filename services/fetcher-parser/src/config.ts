@@ -7,11 +7,7 @@ export const fetcherParserEnv = {
   /** Objects worked on at once: one per input partition, so each partition's commits stay in order. */
   OBJECTS_IN_FLIGHT: env.integer(4, { min: 1, max: 1_000 }),
   OBJECTS_PER_TRANSACTION: env.integer(50, { min: 1, max: 1_000 }),
-  /**
-   * Record messages per produce request. The runtime bounds its buffer by count only, and one
-   * partition's batch must stay under the broker's message.max.bytes (1 MB): 250 typical records
-   * (about 1.5 KB each) leave room.
-   */
+  /** Record messages per produce request; the runtime also keeps each request under the topic's max.message.bytes. */
   PRODUCE_BATCH_MESSAGES: env.integer(250, { min: 1, max: 10_000 }),
   /** Must stay under the brokers' transaction.max.timeout.ms (15 minutes by default). */
   TRANSACTION_TIMEOUT_MS: env.integer(600_000, { min: 10_000, max: 3_600_000 }),
