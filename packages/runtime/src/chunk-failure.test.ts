@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classifyChunkFailure, DeadLetterAfterAbort, KafkaStepError } from './chunk-failure.js';
+import {
+  classifyChunkFailure,
+  DeadLetterAfterAbort,
+  KafkaStepError,
+  kafkaErrorType,
+  kafkaRefusalKind,
+} from './chunk-failure.js';
 
 const kafkaJsError = (name: string) => Object.assign(new Error('group is rebalancing'), { name });
 const verdict = (error: unknown, handlerFailures: number | null, stale = false) =>
@@ -47,5 +53,40 @@ describe('classifyChunkFailure', () => {
   it('rejoins when the assignment went stale or what was thrown is not an Error', () => {
     expect(verdict(new Error('S3 is throttling'), 1, true)).toEqual({ next: 'rejoin', deadLetter: null });
     expect(verdict('a string', 1)).toEqual({ next: 'rejoin', deadLetter: null });
+  });
+});
+
+describe('kafkaErrorType and kafkaRefusalKind', () => {
+  const protocolError = (type: string) =>
+    Object.assign(new Error(type), { name: 'KafkaJSProtocolError', type });
+  // kafkajs wraps: KafkaJSNonRetriableError { cause }, KafkaJSAggregateError { errors }.
+  const wrapped = (inner: Error) => Object.assign(new Error('wrapped'), { cause: inner });
+  const aggregate = (inner: Error) =>
+    Object.assign(new Error('aggregate'), { errors: [new Error('x'), inner] });
+
+  it('finds the Kafka error name through the wrappers kafkajs puts around it', () => {
+    expect(kafkaErrorType(protocolError('MESSAGE_TOO_LARGE'))).toBe('MESSAGE_TOO_LARGE');
+    expect(
+      kafkaErrorType(
+        new KafkaStepError('produce failed', ['t'], { cause: wrapped(protocolError('INVALID_RECORD')) }),
+      ),
+    ).toBe('INVALID_RECORD');
+    expect(kafkaErrorType(aggregate(protocolError('TOPIC_AUTHORIZATION_FAILED')))).toBe(
+      'TOPIC_AUTHORIZATION_FAILED',
+    );
+    expect(kafkaErrorType(new Error('no type'))).toBeNull();
+  });
+
+  it.each([
+    ['MESSAGE_TOO_LARGE', 'message'],
+    ['RECORD_LIST_TOO_LARGE', 'message'],
+    ['INVALID_RECORD', 'message'],
+    ['TOPIC_AUTHORIZATION_FAILED', 'cluster'],
+    ['UNKNOWN_TOPIC_OR_PARTITION', 'cluster'],
+    ['INVALID_PRODUCER_EPOCH', 'fenced'],
+    ['PRODUCER_FENCED', 'fenced'],
+    ['REBALANCE_IN_PROGRESS', 'other'],
+  ])('%s is a %s refusal', (type, kind) => {
+    expect(kafkaRefusalKind(type)).toBe(kind);
   });
 });
