@@ -1,7 +1,7 @@
 import type { Schema } from 'avsc';
 import { defineContract } from './contract.js';
 
-export type Stage = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter';
+export type Stage = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter' | 'integrity';
 
 export interface DeadLetterHeader {
   key: string;
@@ -65,6 +65,22 @@ const deadLetterV1: Schema = {
   ],
 };
 
+/** v2: the integrity stage dead-letters too. */
+const deadLetterV2: Schema = {
+  ...deadLetterV1,
+  fields: [
+    {
+      name: 'stage',
+      type: {
+        type: 'enum',
+        name: 'Stage',
+        symbols: ['discovery', 'fetcher_parser', 'filter_mapper', 'emitter', 'integrity'],
+      },
+    },
+    ...(deadLetterV1 as { fields: object[] }).fields.slice(1),
+  ],
+} as Schema;
+
 /** Avro enum symbols cannot hold '-', so stages travel with '_' and are read back with '-'. */
 const toWire = (letter: DeadLetter) => ({ ...letter, stage: letter.stage.replace('-', '_') });
 const fromWire = (wire: DeadLetter): DeadLetter => ({
@@ -74,6 +90,6 @@ const fromWire = (wire: DeadLetter): DeadLetter => ({
 
 export const deadLetterContract = defineContract<DeadLetter>(
   'trailstream.DeadLetter',
-  { 1: deadLetterV1 },
+  { 1: deadLetterV1, 2: deadLetterV2 },
   { toWire, fromWire },
 );

@@ -27,3 +27,4 @@ export {
   objectRefKey,
   objectRefMessage,
 } from './object-ref.js';
+export { type LogFileHash, logFileHashContract, logFileHashMessage } from './log-file-hash.js';
