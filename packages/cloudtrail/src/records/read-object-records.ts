@@ -28,10 +28,13 @@ export interface RecordText {
 export async function* readObjectRecords(
   body: AsyncIterable<Uint8Array>,
   limits: ObjectLimits = defaultObjectLimits,
+  /** Sees every inflated byte in order: a digest's `hashValue` is the SHA-256 of exactly these. */
+  onInflated: (chunk: Buffer) => void = () => undefined,
 ): AsyncGenerator<RecordText, void, undefined> {
   const scanner = new RecordsScanner(limits);
   let index = 0;
   for await (const chunk of decodeObjectBody(body, limits)) {
+    onInflated(chunk);
     for (const bytes of scanner.write(chunk)) {
       if (!isUtf8(bytes)) throw new CloudTrailObjectError('not-json', `record ${index} is not valid UTF-8`);
       yield { index, json: bytes.toString('utf8') };
