@@ -18,8 +18,14 @@ describe('topicSpecs', () => {
       'logFileHashes',
       'integrityChains',
     ]);
-    expect(specs.integrityChains).toMatchObject({ coPartitionedWith: 'trailstream.digests', numPartitions: 6 });
-    expect(specs.logFileHashes!.configEntries).toContainEqual({ name: 'cleanup.policy', value: 'compact,delete' });
+    expect(specs.integrityChains).toMatchObject({
+      coPartitionedWith: 'trailstream.digests',
+      numPartitions: 6,
+    });
+    expect(specs.logFileHashes!.configEntries).toContainEqual({
+      name: 'cleanup.policy',
+      value: 'compact,delete',
+    });
     expect(specs.objects).toMatchObject({ topic: 'trailstream.objects', numPartitions: 6 });
     expect(specs.dlq).toMatchObject({
       numPartitions: 1,
@@ -49,10 +55,22 @@ describe('topicSpecs', () => {
 describe('the topics of a stage', () => {
   it('are those it reads or writes, the dead-letter topic included', () => {
     expect(stageTopicNames('discovery')).toEqual(['objects', 'dlq', 'pollCheckpoints', 'digests']);
-    expect(stageTopicNames('fetcher-parser')).toEqual(['objects', 'records', 'dlq', 'seenObjects', 'logFileHashes']);
+    expect(stageTopicNames('fetcher-parser')).toEqual([
+      'objects',
+      'records',
+      'dlq',
+      'seenObjects',
+      'logFileHashes',
+    ]);
     expect(stageTopicNames('filter-mapper')).toEqual(['records', 'datadog', 'dlq']);
     expect(stageTopicNames('emitter')).toEqual(['datadog', 'dlq']);
-    expect(stageTopicNames('integrity')).toEqual(['datadog', 'dlq', 'digests', 'logFileHashes', 'integrityChains']);
+    expect(stageTopicNames('integrity')).toEqual([
+      'datadog',
+      'dlq',
+      'digests',
+      'logFileHashes',
+      'integrityChains',
+    ]);
   });
 
   it('are described by who writes and reads them', () => {

@@ -94,11 +94,21 @@ const roundTrips: [string, Contract<never>, unknown][] = [
   ['event output', datadogOutputContract as Contract<never>, event],
   ['log output', datadogOutputContract as Contract<never>, log],
   ['dead letter', deadLetterContract as Contract<never>, deadLetter],
-  ['dead letter of the integrity stage', deadLetterContract as Contract<never>, { ...deadLetter, stage: 'integrity' }],
+  [
+    'dead letter of the integrity stage',
+    deadLetterContract as Contract<never>,
+    { ...deadLetter, stage: 'integrity' },
+  ],
   [
     'log file hash',
     logFileHashContract as Contract<never>,
-    { bucket: 'b', key: 'AWSLogs/k.json.gz', sha256: 'ab'.repeat(32), bytes: 1234, hashedAt: 1_714_521_600_000 },
+    {
+      bucket: 'b',
+      key: 'AWSLogs/k.json.gz',
+      sha256: 'ab'.repeat(32),
+      bytes: 1234,
+      hashedAt: 1_714_521_600_000,
+    },
   ],
 ];
 

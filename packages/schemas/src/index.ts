@@ -17,6 +17,7 @@ export {
   type EventPriority,
 } from './datadog-output.js';
 export { type DeadLetter, type DeadLetterHeader, deadLetterContract, type Stage } from './dead-letter.js';
+export { type LogFileHash, logFileHashContract, logFileHashMessage } from './log-file-hash.js';
 export {
   BYPASS_DEDUPE_HEADER,
   bypassesDedupe,
@@ -27,4 +28,3 @@ export {
   objectRefKey,
   objectRefMessage,
 } from './object-ref.js';
-export { type LogFileHash, logFileHashContract, logFileHashMessage } from './log-file-hash.js';

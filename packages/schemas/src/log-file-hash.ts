@@ -29,7 +29,9 @@ const logFileHashV1: Schema = {
   ],
 };
 
-export const logFileHashContract = defineContract<LogFileHash>('trailstream.LogFileHash', { 1: logFileHashV1 });
+export const logFileHashContract = defineContract<LogFileHash>('trailstream.LogFileHash', {
+  1: logFileHashV1,
+});
 
 /** Keyed by `s3://bucket/key`: compaction keeps one hash per object. */
 export function logFileHashMessage(hash: LogFileHash): EncodedMessage & { key: string } {

@@ -10,6 +10,8 @@ export interface ChainState extends StreamIdentity {
   lastDigestAt: number;
   /** Reported silent and not yet recovered. */
   silent: boolean;
+  /** Ids of the chain's latest findings (`findingId`), so none is reported twice. */
+  recentFindings: string[];
 }
 
 export function chainStateMessage(state: ChainState, partition: number): Message {
@@ -39,6 +41,8 @@ export function parseChainState(value: Buffer | null): ChainState | null {
     isString(state.trailName) &&
     isNumber(state.lastDigestAt) &&
     typeof state.silent === 'boolean' &&
+    Array.isArray(state.recentFindings) &&
+    state.recentFindings.every(isString) &&
     link !== undefined &&
     isString(link.bucket) &&
     isString(link.key) &&

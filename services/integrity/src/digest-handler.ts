@@ -22,6 +22,8 @@ import type { IntegrityMetrics } from './metrics.js';
 
 /** Log file names carry the delivery minute; a file named a minute before a digest's start is the previous hour's. */
 const NAME_PRECISION_MS = 60_000;
+/** Findings remembered per chain to report each once; a chain finds a handful per hour at worst. */
+const RECENT_FINDINGS = 200;
 
 export interface DigestHandlerOptions {
   chains: ChainStates;
@@ -53,14 +55,22 @@ class AreaListings {
     if (!this.spanStart.has(area)) this.spanStart.set(area, digestStart);
   }
 
+  /** Files a lost digest would have listed: its digest-missing finding accounts for them. */
+  excuse(area: string, objects: readonly string[]): void {
+    const set = this.listed.get(area) ?? new Set<string>();
+    for (const object of objects) set.add(object);
+    this.listed.set(area, set);
+  }
+
   /** Files delivered in the area's span before this digest's hour that no digest listed and none reported. */
   unlisted(area: string, hashes: LogFileHashes, digestStart: number): string[] {
     const from = this.spanStart.get(area);
     if (from === undefined) return [];
     const listed = this.listed.get(area) ?? new Set<string>();
+    const pending = new Set([...this.pending.values()].flat().flatMap((entry) => entry.objects));
     return hashes
       .deliveredBetween(area, from, digestStart - NAME_PRECISION_MS)
-      .filter((object) => !listed.has(object) && !this.reported.has(object));
+      .filter((object) => !listed.has(object) && !this.reported.has(object) && !pending.has(object));
   }
 
   markPending(partition: number, offset: bigint, objects: readonly string[]): void {
@@ -185,6 +195,12 @@ export function createDigestHandler(options: DigestHandlerOptions): DigestHandle
       if (check.digest) {
         const start = Date.parse(check.digest.digestStartTime);
         listings.list(identity.area, check.listed, start);
+        if (previous && check.findings.some((f) => f.kind === 'digest-missing')) {
+          listings.excuse(
+            identity.area,
+            hashes.deliveredBetween(identity.area, previous.link.endTime - NAME_PRECISION_MS, start),
+          );
+        }
         const unlisted = listings.unlisted(identity.area, hashes, start);
         listings.markPending(message.partition, offset, unlisted);
         for (const object of unlisted) {
@@ -201,7 +217,11 @@ export function createDigestHandler(options: DigestHandlerOptions): DigestHandle
         }
       }
     }
-    for (const finding of findings) {
+    // A digest deleted after its notification is missing both when its reference arrives and when the next
+    // digest names it: the chain remembers its recent findings so each is reported once.
+    const alreadyReported = new Set(previous?.recentFindings ?? []);
+    const fresh = findings.filter((finding) => !alreadyReported.has(findingId(finding)));
+    for (const finding of fresh) {
       events.push(findingEvent(finding, at));
       metrics.findings.inc({ finding: finding.kind });
       options.logger.warn(
@@ -210,8 +230,16 @@ export function createDigestHandler(options: DigestHandlerOptions): DigestHandle
       );
     }
     if (events.length > 0) await output.send(options.datadogTopic, events);
+    // The first digest of a chain gone before it was read leaves nothing to chain to.
     if (link === null) return;
-    const state: ChainState = { ...identity, link, lastDigestAt: at, silent: previous?.silent ?? false };
+    const recentFindings = [...alreadyReported, ...fresh.map(findingId)].slice(-RECENT_FINDINGS);
+    const state: ChainState = {
+      ...identity,
+      link,
+      lastDigestAt: at,
+      silent: previous?.silent ?? false,
+      recentFindings,
+    };
     await output.send(options.chainsTopic, [chainStateMessage(state, message.partition)]);
     chains.markPending(message.partition, offset, state);
   }

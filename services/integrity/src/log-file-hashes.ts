@@ -1,12 +1,8 @@
-import { type CloudTrailStream, parseCloudTrailKey } from '@trailstream/cloudtrail';
+import { digestRefKey, parseCloudTrailKey } from '@trailstream/cloudtrail';
 import type { LogFileHash } from '@trailstream/schemas';
 
 /** The account × region folder a log file or a digest chain belongs to; several trails may share it. */
-export function logAreaOf(
-  stream: Pick<CloudTrailStream, 'prefix' | 'organizationId' | 'accountId' | 'region'>,
-) {
-  return `${stream.prefix}AWSLogs/${stream.organizationId ? `${stream.organizationId}/` : ''}${stream.accountId}/${stream.region}`;
-}
+export const logAreaOf = digestRefKey;
 
 interface KnownFile {
   sha256: string;

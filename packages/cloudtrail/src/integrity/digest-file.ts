@@ -153,3 +153,14 @@ export function digestStreamId(stream: DigestStream): string {
   const organization = stream.organizationId ? `${stream.organizationId}/` : '';
   return `${stream.prefix}AWSLogs/${organization}${stream.accountId}/${stream.region}/${stream.trailName}@${stream.trailHomeRegion}`;
 }
+
+/**
+ * The Kafka key of a digest reference: its account × region folder, so every trail's chain of a folder
+ * lands on one partition, in order, with the folder's "in no digest" check.
+ */
+export function digestRefKey(
+  stream: Pick<DigestStream, 'prefix' | 'organizationId' | 'accountId' | 'region'>,
+): string {
+  const organization = stream.organizationId ? `${stream.organizationId}/` : '';
+  return `${stream.prefix}AWSLogs/${organization}${stream.accountId}/${stream.region}`;
+}
