@@ -1,3 +1,4 @@
+import { type EncodedMessage, type ObjectRef, objectRefContract } from '@trailstream/schemas';
 import { isRegionName } from '../key-layout.js';
 
 /** A digest file or its signature is unusable as delivered: the digest counts as invalid. */
@@ -163,4 +164,10 @@ export function digestRefKey(
 ): string {
   const organization = stream.organizationId ? `${stream.organizationId}/` : '';
   return `${stream.prefix}AWSLogs/${organization}${stream.accountId}/${stream.region}`;
+}
+
+/** A digest's reference for the digests topic, keyed by its folder (`digestRefKey`); null for a key that is not a digest's. */
+export function digestRefMessage(ref: ObjectRef): (EncodedMessage & { key: string }) | null {
+  const parsed = parseDigestKey(ref.key);
+  return parsed ? { key: digestRefKey(parsed.stream), ...objectRefContract.encode(ref) } : null;
 }
