@@ -111,7 +111,7 @@ export async function verifyTrail(
 
   for (const key of request.logFileKeys) {
     const parsed = parseCloudTrailKey(key);
-    if (!parsed || parsed.kind !== 'log' || parsed.deliveredAt === null) continue;
+    if (parsed?.kind !== 'log' || parsed.deliveredAt === null) continue;
     if (listed.has(`s3://${request.bucket}/${key}`)) continue;
     const deliveredAt = parsed.deliveredAt;
     const covered = (spans.get(logAreaOf(parsed)) ?? []).some(
