@@ -2,6 +2,7 @@ import {
   checkDigest,
   digestStreamId,
   findingId,
+  goneDigestFinding,
   type IntegrityFinding,
   type IntegritySource,
   type PublicKeySource,
@@ -174,15 +175,7 @@ export function createDigestHandler(options: DigestHandlerOptions): DigestHandle
     const loaded = await options.s3.loadDigest(ref.bucket, ref.key);
     let link = previous?.link ?? null;
     if (loaded === null) {
-      findings.push({
-        kind: 'digest-missing',
-        accountId: stream.accountId,
-        region: stream.region,
-        trailName: stream.trailName,
-        bucket: ref.bucket,
-        key: ref.key,
-        detail: 'delivered, then gone from S3 before it could be checked',
-      });
+      findings.push(goneDigestFinding(stream, ref.bucket, ref.key));
     } else {
       const check = await checkDigest(stream, loaded, link, source, options.keys);
       findings.push(...check.findings);

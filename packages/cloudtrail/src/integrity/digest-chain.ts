@@ -84,6 +84,19 @@ export async function checkDigestSignature(
 const parseRegionOf = (key: string): string | null =>
   /\/CloudTrail-Digest\/([a-z0-9-]+)\//.exec(key)?.[1] ?? null;
 
+/** A digest that was listed or announced, then gone from S3 before it could be read. */
+export function goneDigestFinding(stream: DigestStream, bucket: string, key: string): IntegrityFinding {
+  return {
+    kind: 'digest-missing',
+    accountId: stream.accountId,
+    region: stream.region,
+    trailName: stream.trailName,
+    bucket,
+    key,
+    detail: 'found in S3, then gone before it could be read',
+  };
+}
+
 export interface DigestCheck {
   findings: IntegrityFinding[];
   /** The chain's new last link. */

@@ -1,5 +1,5 @@
 import { parseCloudTrailKey } from '../key-layout.js';
-import { type ChainLink, checkDigest, type IntegritySource } from './digest-chain.js';
+import { type ChainLink, checkDigest, goneDigestFinding, type IntegritySource } from './digest-chain.js';
 import { type DigestStream, digestStreamId, parseDigestKey } from './digest-file.js';
 import type { IntegrityFinding } from './findings.js';
 import type { PublicKeySource } from './public-keys.js';
@@ -73,15 +73,7 @@ export async function verifyTrail(
       summary.digests++;
       const loaded = await source.loadDigest(request.bucket, key);
       if (loaded === null) {
-        findings.push({
-          kind: 'digest-missing',
-          accountId: stream.accountId,
-          region: stream.region,
-          trailName: stream.trailName,
-          bucket: request.bucket,
-          key,
-          detail: 'listed, then gone before it could be read',
-        });
+        findings.push(goneDigestFinding(stream, request.bucket, key));
         continue;
       }
       const check = await checkDigest(stream, loaded, previous, source, keys);
