@@ -6,7 +6,7 @@ import type { StreamIdentity } from './events.js';
 export interface ChainState extends StreamIdentity {
   /** The last digest checked; the next one must name it. */
   link: ChainLink;
-  /** When the last digest was checked (epoch ms, wall clock). */
+  /** When the last digest was checked (epoch ms, wall clock; liveness uses its end time). */
   lastDigestAt: number;
   /** Reported silent and not yet recovered. */
   silent: boolean;

@@ -39,14 +39,14 @@ export class LogFileHashes {
     const objects = this.byArea.get(area) ?? new Set<string>();
     objects.add(object);
     this.byArea.set(area, objects);
-    this.lastInArea.set(area, Math.max(this.lastInArea.get(area) ?? 0, hash.hashedAt));
+    this.lastInArea.set(area, Math.max(this.lastInArea.get(area) ?? 0, parsed.deliveredAt ?? hash.hashedAt));
   }
 
   sha256Of(object: string): string | null {
     return this.byObject.get(object)?.sha256 ?? null;
   }
 
-  /** When a log file of the area was last hashed (epoch ms), or null. */
+  /** When the area's newest log file was delivered (the time in its name), or null. */
   lastActivity(area: string): number | null {
     return this.lastInArea.get(area) ?? null;
   }

@@ -18,7 +18,7 @@ const state = (overrides: Partial<ChainState> = {}): ChainState => ({
 
 describe('silenceTransitions', () => {
   it('turns a stream with neither digest nor log file for the window silent, once', () => {
-    const quiet = state({ lastDigestAt: 0 });
+    const quiet = state();
     expect(silenceTransitions([quiet], () => null, 2 * HOUR + 1, 2 * HOUR)).toEqual([
       { state: quiet, kind: 'silent', lastActivity: 0 },
     ]);
@@ -30,7 +30,7 @@ describe('silenceTransitions', () => {
   });
 
   it('recovers a silent stream when a digest or log file arrives', () => {
-    const silent = state({ silent: true, lastDigestAt: 5 * HOUR });
+    const silent = state({ silent: true, link: { ...state().link, endTime: 5 * HOUR } });
     expect(silenceTransitions([silent], () => null, 5 * HOUR + 1, 2 * HOUR)).toEqual([
       { state: silent, kind: 'recovered', lastActivity: 5 * HOUR },
     ]);

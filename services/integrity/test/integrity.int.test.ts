@@ -14,6 +14,7 @@ import {
 } from '@trailstream/schemas';
 import {
   type CollectedMessage,
+  cloudTrailKey,
   collectFor,
   collectMessages,
   createDigestSigningKey,
@@ -71,8 +72,8 @@ afterAll(async () => {
   await producer?.disconnect();
 });
 
-async function startIntegrity(): Promise<ServiceProcess> {
-  const started = startServiceProcess('integrity', env);
+async function startIntegrity(extra: Record<string, string> = {}): Promise<ServiceProcess> {
+  const started = startServiceProcess('integrity', { ...env, ...extra });
   await started.waitForOutput(/integrity state restored/, 90_000);
   return started;
 }
@@ -190,5 +191,45 @@ describe('the integrity stage against real Kafka and S3', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect((await collectFor(kafka, topics.datadog, 1_000)).length).toBe(before);
     expect(service.output.join('\n')).not.toMatch(/integrity finding/);
+  });
+
+  it('raises one silent event for a stream with neither digest nor log file for the window, and one recovery', async () => {
+    await service!.stop();
+    // The trail above was delivered days ago: nothing since, so the stream is silent.
+    service = await startIntegrity({ SILENCE_CHECK_SECONDS: '1' });
+    const streamEvents = async (wanted: number) =>
+      tagged(
+        await collectMessages(kafka, topics.datadog, {
+          until: (all) => tagged(all, 'stream_event:').length >= wanted,
+          timeoutMs: 30_000,
+        }),
+        'stream_event:',
+      );
+    expect(await streamEvents(2)).toEqual(['stream_event:new', 'stream_event:silent']);
+
+    const bucket = (await collectFor(kafka, topics.chains, 500))
+      .map((m) => JSON.parse(m.value!.toString()) as { link: { bucket: string } })
+      .at(-1)!.link.bucket;
+    const fresh = cloudTrailKey('111122223333', 'eu-west-1', new Date(), 'BackAgain0000000');
+    await producer.send({
+      topic: topics.hashes,
+      messages: [
+        logFileHashMessage({ bucket, key: fresh, sha256: 'ab'.repeat(32), bytes: 10, hashedAt: Date.now() }),
+      ],
+    });
+    expect(await streamEvents(3)).toEqual([
+      'stream_event:new',
+      'stream_event:silent',
+      'stream_event:recovered',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(tagged(await collectFor(kafka, topics.datadog, 1_000), 'stream_event:')).toHaveLength(3);
+    const silent = (await collectFor(kafka, topics.datadog, 500))
+      .map(eventOf)
+      .find((output) => output.event?.tags.includes('stream_event:silent'))!;
+    expect(silent.event).toMatchObject({
+      title: 'CloudTrail stream silent: management-events in 111122223333 eu-west-1',
+      alertType: 'error',
+    });
   });
 });
