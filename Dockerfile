@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every stage; the command picks the process:
-#   docker run trailstream discovery|fetcher-parser|filter-mapper|emitter|intake|trailstream <args>
+#   docker run trailstream discovery|fetcher-parser|filter-mapper|emitter|integrity|intake|trailstream <args>
 # Production runs Node 24 (the default); the code also runs on Node 20 (--build-arg NODE_VERSION=20).
 ARG NODE_VERSION=24
 

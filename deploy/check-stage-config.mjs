@@ -9,6 +9,7 @@ import { discoveryEnv } from '@trailstream/discovery';
 import { emitterEnv } from '@trailstream/emitter';
 import { fetcherParserEnv } from '@trailstream/fetcher-parser';
 import { filterMapperEnv } from '@trailstream/filter-mapper';
+import { integrityEnv } from '@trailstream/integrity';
 import { ConfigError, kafkaEnv, loadConfig, topicsEnv } from '@trailstream/runtime';
 import { parseAllDocuments } from 'yaml';
 
@@ -21,6 +22,7 @@ const processes = {
   'fetcher-parser': { shape: fetcherParserEnv, sdk: awsSdkVariables },
   'filter-mapper': { shape: filterMapperEnv, sdk: [] },
   emitter: { shape: emitterEnv, sdk: [] },
+  integrity: { shape: integrityEnv, sdk: awsSdkVariables },
   trailstream: { shape: { ...kafkaEnv, ...topicsEnv }, sdk: [] },
 };
 

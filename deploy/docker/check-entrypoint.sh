@@ -19,7 +19,7 @@ printf -- '--> build (npx turbo run build)\n'
 TURBO_TELEMETRY_DISABLED=1 npx turbo run build --output-logs=errors-only
 
 printf -- '--> entrypoint\n'
-for stage in discovery fetcher-parser filter-mapper emitter; do
+for stage in discovery fetcher-parser filter-mapper emitter integrity; do
   code=0
   output=$(run_clean "$entry" "$stage" 2>&1) || code=$?
   if [[ $code -eq 78 && $output == *KAFKA_BROKERS* ]]; then

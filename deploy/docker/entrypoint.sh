@@ -7,7 +7,8 @@ app_dir=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd)
 usage() {
   cat <<'USAGE'
 usage: entrypoint.sh <command> [args]
-  discovery, fetcher-parser, filter-mapper, emitter  run that stage (configured by environment variables)
+  discovery, fetcher-parser, filter-mapper, emitter, integrity
+                                                     run that stage (configured by environment variables)
   trailstream ARGS                                   the trailstream CLI (e.g. 'trailstream topics')
   intake                                             the recording Datadog intake (local use only)
   probe PATH [PORT]                                  exit 0 when http://127.0.0.1:PORT/PATH answers 2xx
@@ -18,7 +19,7 @@ USAGE
 service=${1:-}
 [ "$#" -gt 0 ] && shift
 case "$service" in
-  discovery | fetcher-parser | filter-mapper | emitter)
+  discovery | fetcher-parser | filter-mapper | emitter | integrity)
     exec node "$app_dir/services/$service/dist/main.js" "$@"
     ;;
   trailstream)

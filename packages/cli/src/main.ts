@@ -5,8 +5,16 @@ import { replayCommand } from './commands/replay.js';
 import { rulesCommand } from './commands/rules.js';
 import { runCommand } from './commands/run.js';
 import { topicsCommand } from './commands/topics.js';
+import { verifyCommand } from './commands/verify.js';
 
-const commands: Command[] = [runCommand, replayCommand, rulesCommand, dlqCommand, topicsCommand] as Command[];
+const commands: Command[] = [
+  runCommand,
+  replayCommand,
+  rulesCommand,
+  dlqCommand,
+  topicsCommand,
+  verifyCommand,
+] as Command[];
 
 function overview(): string {
   return [

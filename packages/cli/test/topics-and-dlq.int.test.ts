@@ -15,6 +15,9 @@ describe('trailstream topics', () => {
       TOPIC_DLQ: `${prefix}.dlq`,
       TOPIC_SEEN_OBJECTS: `${prefix}.seen-objects`,
       POLL_CHECKPOINT_TOPIC: `${prefix}.checkpoints`,
+      TOPIC_DIGESTS: `${prefix}.digests`,
+      TOPIC_LOG_FILE_HASHES: `${prefix}.log-file-hashes`,
+      TOPIC_INTEGRITY_CHAINS: `${prefix}.integrity-chains`,
       POLL_CHECKPOINT_PARTITIONS: '2',
     };
     const first = await runCli(['topics', '--partitions', '3'], env);
@@ -34,6 +37,9 @@ describe('trailstream topics', () => {
       [env.TOPIC_DLQ]: 1,
       [env.TOPIC_SEEN_OBJECTS]: 3,
       [env.POLL_CHECKPOINT_TOPIC]: 2,
+      [env.TOPIC_DIGESTS]: 3,
+      [env.TOPIC_LOG_FILE_HASHES]: 3,
+      [env.TOPIC_INTEGRITY_CHAINS]: 3,
     });
     expect(first.stdout).toMatch(
       new RegExp(`create +${prefix}\\.seen-objects partitions=3 .*cleanup.policy=compact,delete`),

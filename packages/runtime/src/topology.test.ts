@@ -14,7 +14,18 @@ describe('topicSpecs', () => {
       'dlq',
       'seenObjects',
       'pollCheckpoints',
+      'digests',
+      'logFileHashes',
+      'integrityChains',
     ]);
+    expect(specs.integrityChains).toMatchObject({
+      coPartitionedWith: 'trailstream.digests',
+      numPartitions: 6,
+    });
+    expect(specs.logFileHashes!.configEntries).toContainEqual({
+      name: 'cleanup.policy',
+      value: 'compact,delete',
+    });
     expect(specs.objects).toMatchObject({ topic: 'trailstream.objects', numPartitions: 6 });
     expect(specs.dlq).toMatchObject({
       numPartitions: 1,
@@ -43,10 +54,23 @@ describe('topicSpecs', () => {
 
 describe('the topics of a stage', () => {
   it('are those it reads or writes, the dead-letter topic included', () => {
-    expect(stageTopicNames('discovery')).toEqual(['objects', 'dlq', 'pollCheckpoints']);
-    expect(stageTopicNames('fetcher-parser')).toEqual(['objects', 'records', 'dlq', 'seenObjects']);
+    expect(stageTopicNames('discovery')).toEqual(['objects', 'dlq', 'pollCheckpoints', 'digests']);
+    expect(stageTopicNames('fetcher-parser')).toEqual([
+      'objects',
+      'records',
+      'dlq',
+      'seenObjects',
+      'logFileHashes',
+    ]);
     expect(stageTopicNames('filter-mapper')).toEqual(['records', 'datadog', 'dlq']);
     expect(stageTopicNames('emitter')).toEqual(['datadog', 'dlq']);
+    expect(stageTopicNames('integrity')).toEqual([
+      'datadog',
+      'dlq',
+      'digests',
+      'logFileHashes',
+      'integrityChains',
+    ]);
   });
 
   it('are described by who writes and reads them', () => {
@@ -58,6 +82,7 @@ describe('the topics of a stage', () => {
   it('include one input topic for each consuming stage', () => {
     expect(inputTopicOf('fetcher-parser', config)).toBe('trailstream.objects');
     expect(inputTopicOf('filter-mapper', config)).toBe('trailstream.records');
+    expect(inputTopicOf('integrity', config)).toBe('trailstream.digests');
     expect(inputTopicOf('emitter', config)).toBe('trailstream.datadog');
     expect(() => inputTopicOf('discovery', config)).toThrow('discovery reads no pipeline topic');
   });

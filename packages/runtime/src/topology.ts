@@ -12,6 +12,9 @@ export const topicsEnv = {
   TOPIC_DLQ: env.string('trailstream.dlq'),
   TOPIC_SEEN_OBJECTS: env.string('trailstream.fetcher-parser.seen-objects'),
   POLL_CHECKPOINT_TOPIC: env.string('trailstream.discovery-checkpoints'),
+  TOPIC_DIGESTS: env.string('trailstream.digests'),
+  TOPIC_LOG_FILE_HASHES: env.string('trailstream.log-file-hashes'),
+  TOPIC_INTEGRITY_CHAINS: env.string('trailstream.integrity.chains'),
   /** Each stage creates the topics it reads and writes when they are missing; off where an operator manages them. */
   CREATE_TOPICS: env.boolean(true),
   /** Partitions of the objects, records and datadog topics when created: the most replicas a stage can use. */
@@ -24,7 +27,16 @@ export const topicsEnv = {
 
 export type TopicsConfig = Config<typeof topicsEnv>;
 
-export type TopicName = 'objects' | 'records' | 'datadog' | 'dlq' | 'seenObjects' | 'pollCheckpoints';
+export type TopicName =
+  | 'objects'
+  | 'records'
+  | 'datadog'
+  | 'dlq'
+  | 'seenObjects'
+  | 'pollCheckpoints'
+  | 'digests'
+  | 'logFileHashes'
+  | 'integrityChains';
 
 export interface TopicSetting {
   name: string;
@@ -39,7 +51,10 @@ export interface TopicDefinition {
     | 'TOPIC_DATADOG'
     | 'TOPIC_DLQ'
     | 'TOPIC_SEEN_OBJECTS'
-    | 'POLL_CHECKPOINT_TOPIC';
+    | 'POLL_CHECKPOINT_TOPIC'
+    | 'TOPIC_DIGESTS'
+    | 'TOPIC_LOG_FILE_HASHES'
+    | 'TOPIC_INTEGRITY_CHAINS';
   /** pipeline: the hand-off between stages; state: one stage's own memory. */
   kind: 'pipeline' | 'state';
   /** The stages that produce to it; a state topic's owner is its only writer. */
@@ -57,7 +72,7 @@ const compacted: TopicSetting[] = [
   { name: 'cleanup.policy', value: 'compact' },
   { name: 'min.cleanable.dirty.ratio', value: '0.1' },
 ];
-const everyStage: readonly Stage[] = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'];
+const everyStage: readonly Stage[] = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter', 'integrity'];
 
 /** Every topic of the pipeline, in the order they are created (a co-partitioned topic after its partner). */
 export const topology: Readonly<Record<TopicName, TopicDefinition>> = {
@@ -82,7 +97,7 @@ export const topology: Readonly<Record<TopicName, TopicDefinition>> = {
   datadog: {
     variable: 'TOPIC_DATADOG',
     kind: 'pipeline',
-    writers: ['filter-mapper'],
+    writers: ['filter-mapper', 'integrity'],
     readers: ['emitter'],
     purpose: 'Datadog events and log entries',
     partitions: (config) => config.TOPIC_PARTITIONS,
@@ -120,6 +135,38 @@ export const topology: Readonly<Record<TopicName, TopicDefinition>> = {
     readers: ['discovery'],
     purpose: 'listing checkpoints per stream; its partitions shard poll work across replicas',
     partitions: (config) => config.POLL_CHECKPOINT_PARTITIONS,
+    settings: () => compacted,
+  },
+  digests: {
+    variable: 'TOPIC_DIGESTS',
+    kind: 'pipeline',
+    writers: ['discovery'],
+    readers: ['integrity'],
+    purpose: 'digest object references, keyed by account × region folder (one chain on one partition)',
+    partitions: (config) => config.TOPIC_PARTITIONS,
+    settings: () => retention(7 * DAY_MS),
+  },
+  logFileHashes: {
+    variable: 'TOPIC_LOG_FILE_HASHES',
+    kind: 'pipeline',
+    writers: ['fetcher-parser'],
+    readers: ['integrity'],
+    purpose: 'SHA-256 of each log file as fetcher-parser streamed it, keyed by s3://bucket/key',
+    partitions: (config) => config.TOPIC_PARTITIONS,
+    // One hash per object; a digest lists files of the hour before, so a week is ample.
+    settings: () => [
+      { name: 'cleanup.policy', value: 'compact,delete' },
+      { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+      { name: 'retention.ms', value: String(7 * DAY_MS) },
+    ],
+  },
+  integrityChains: {
+    variable: 'TOPIC_INTEGRITY_CHAINS',
+    kind: 'state',
+    writers: ['integrity'],
+    readers: ['integrity'],
+    purpose: 'the last digest and liveness of each digest chain, per digests partition',
+    partitions: () => ({ sameAs: 'digests' }),
     settings: () => compacted,
   },
 };

@@ -12,6 +12,7 @@ import {
   type DeadLetter,
   datadogOutputContract,
   deadLetterContract,
+  logFileHashContract,
   type ObjectRef,
   objectRefContract,
   objectRefKey,
@@ -96,6 +97,22 @@ const roundTrips: [string, Contract<never>, unknown][] = [
   ['event output', datadogOutputContract as Contract<never>, event],
   ['log output', datadogOutputContract as Contract<never>, log],
   ['dead letter', deadLetterContract as Contract<never>, deadLetter],
+  [
+    'dead letter of the integrity stage',
+    deadLetterContract as Contract<never>,
+    { ...deadLetter, stage: 'integrity' },
+  ],
+  [
+    'log file hash',
+    logFileHashContract as Contract<never>,
+    {
+      bucket: 'b',
+      key: 'AWSLogs/k.json.gz',
+      sha256: 'ab'.repeat(32),
+      bytes: 1234,
+      hashedAt: 1_714_521_600_000,
+    },
+  ],
 ];
 
 describe('contracts', () => {
@@ -144,7 +161,13 @@ describe('contracts', () => {
 });
 
 describe('schema compatibility', () => {
-  const contracts = [objectRefContract, cloudTrailRecordContract, datadogOutputContract, deadLetterContract];
+  const contracts = [
+    objectRefContract,
+    cloudTrailRecordContract,
+    datadogOutputContract,
+    deadLetterContract,
+    logFileHashContract,
+  ];
 
   it.each(contracts.map((c) => [c.name, c] as const))(
     '%s reads every older version kept in the package',

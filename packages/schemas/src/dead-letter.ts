@@ -2,7 +2,7 @@ import type { Schema } from 'avsc';
 import { defineContract } from './contract.js';
 import { deadLetterV1, deadLetterV1Fields } from './history/dead-letter.js';
 
-export type Stage = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter';
+export type Stage = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter' | 'integrity';
 
 export interface DeadLetterHeader {
   key: string;
@@ -42,12 +42,21 @@ export interface DeadLetterRecordOrigin {
   index: number;
 }
 
+/** v2: a truncated original value says its length, hash and record; the integrity stage dead-letters too. */
 const deadLetterV2: Schema = {
   type: 'record',
   name: 'DeadLetter',
   namespace: 'trailstream',
   fields: [
-    ...deadLetterV1Fields,
+    {
+      name: 'stage',
+      type: {
+        type: 'enum',
+        name: 'Stage',
+        symbols: ['discovery', 'fetcher_parser', 'filter_mapper', 'emitter', 'integrity'],
+      },
+    },
+    ...deadLetterV1Fields.slice(1),
     { name: 'originalValueBytes', type: ['null', 'long'], default: null },
     { name: 'originalValueSha256', type: ['null', 'string'], default: null },
     {

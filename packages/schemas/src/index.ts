@@ -23,6 +23,7 @@ export {
   deadLetterContract,
   type Stage,
 } from './dead-letter.js';
+export { type LogFileHash, logFileHashContract, logFileHashMessage } from './log-file-hash.js';
 export {
   BYPASS_DEDUPE_HEADER,
   bypassesDedupe,

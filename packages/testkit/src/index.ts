@@ -13,6 +13,17 @@ export {
   type IntakeSnapshot,
   startDatadogIntake,
 } from './datadog-intake/index.js';
+export {
+  createDigestSigningKey,
+  type DigestSigningKey,
+  type DigestTrail,
+  type DigestTrailOptions,
+  digestKey,
+  digestTrail,
+  publicKeysFile,
+  putTrailObjects,
+  type TrailBucketObject,
+} from './digest-trail.js';
 export { type ProvisionedEndpoints, provisionEndpoints, type TestEndpoints } from './endpoints.js';
 export { type FixtureRecord, loadFixtureRecords } from './fixture-records.js';
 export { cloudTrailLogFiles, fixturePath, fixturesRoot, readFixture } from './fixtures.js';

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export type ServiceName = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter';
+export type ServiceName = 'discovery' | 'fetcher-parser' | 'filter-mapper' | 'emitter' | 'integrity';
 
 export interface ServiceProcess {
   child: ChildProcess;

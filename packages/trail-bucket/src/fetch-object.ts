@@ -40,6 +40,8 @@ class GetObjectRetry extends RetriableError {
 export interface OpenedObject {
   body: AsyncIterable<Uint8Array> & { destroy(): void };
   etag: string | null;
+  /** The object's user metadata (`x-amz-meta-*`), such as a digest's signature. */
+  metadata: Record<string, string>;
 }
 
 function isBody(body: unknown): body is OpenedObject['body'] {
@@ -75,7 +77,7 @@ export async function openObject(
       try {
         const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
         if (!isBody(response.Body)) throw new Error('GetObject returned no readable body');
-        return { body: response.Body, etag: response.ETag ?? null };
+        return { body: response.Body, etag: response.ETag ?? null, metadata: response.Metadata ?? {} };
       } catch (error) {
         throw afterFailedAttempt(error, attempt, policy);
       }

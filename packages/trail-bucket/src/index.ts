@@ -1,6 +1,13 @@
 export { bareEtag } from './etag.js';
 export { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
+export {
+  type IntegrityListing,
+  inflatedSha256,
+  listIntegrityKeys,
+  s3IntegritySource,
+} from './integrity-source.js';
 export { type ListedObject, objectRefFromListing } from './object-refs.js';
+export { cloudTrailPublicKeys, listPublicKeys, publicKeysFromFile } from './public-key-sources.js';
 export {
   type ReplayListing,
   type ReplayRequest,

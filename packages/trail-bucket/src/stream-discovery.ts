@@ -15,13 +15,15 @@ import { listChildFolders, type OnListCall } from './s3-listing.js';
 
 /**
  * Finds the account × region folders of a source with delimiter listings: one call for `AWSLogs/`, one
- * per organization, one per account and kind. Organization trails are walked like plain ones.
+ * per organization, one per account and kind. Organization trails are walked like plain ones. The kinds
+ * are those the rules forward unless named (integrity validation also walks digests).
  */
 export async function discoverStreams(
   s3: S3Client,
   source: TrailSource,
   rules: KeyFilterRules,
   onListCall: OnListCall,
+  kinds: readonly CloudTrailFileKind[] = rules.includeInsights ? ['log', 'insight'] : ['log'],
 ): Promise<CloudTrailStream[]> {
   const root = awsLogsPrefix(source);
   const accounts: { organizationId: string | null; accountId: string; folder: string }[] = [];
@@ -38,7 +40,6 @@ export async function discoverStreams(
     for (const organizationId of await addAccounts(null)) await addAccounts(organizationId);
   }
 
-  const kinds: CloudTrailFileKind[] = rules.includeInsights ? ['log', 'insight'] : ['log'];
   const streams: CloudTrailStream[] = [];
   for (const account of accounts) {
     if (!isAccountAllowed(account.accountId, rules)) continue;

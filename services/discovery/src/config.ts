@@ -87,6 +87,7 @@ export function discoveryOptions(config: DiscoveryConfig) {
     aws: createAwsClients(config),
     region: config.AWS_REGION,
     objectsTopic: config.TOPIC_OBJECTS,
+    digestsTopic: config.TOPIC_DIGESTS,
     deadLetterTopic: config.TOPIC_DLQ,
     sqs: {
       queueUrls: config.SQS_QUEUE_URLS,

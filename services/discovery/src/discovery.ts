@@ -38,6 +38,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
       gate,
       deadLetters,
       objectsTopic: options.objectsTopic,
+      digestsTopic: options.digestsTopic,
       rules: options.rules,
       defaultRegion: options.region,
       waitTimeSeconds: options.sqs.waitTimeSeconds,

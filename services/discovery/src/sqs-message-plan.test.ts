@@ -9,7 +9,7 @@ const DIGEST =
 const context = { rules: everyAccountAndRegion(), defaultRegion: 'us-east-2', now: 1_700_000_000_000 };
 
 describe('planSqsMessage', () => {
-  it('turns CloudTrail keys into references and counts what it skips', () => {
+  it('turns CloudTrail keys into references, digests into digest references, and counts what it skips', () => {
     const body = JSON.stringify({ s3Bucket: 'trail-bucket', s3ObjectKey: [LOG, DIGEST, 'other/file.txt'] });
     expect(planSqsMessage(body, context)).toEqual({
       action: 'deliver',
@@ -26,8 +26,29 @@ describe('planSqsMessage', () => {
           sequencer: null,
         },
       ],
-      skipped: ['digest', 'not-cloudtrail'],
+      digests: [
+        {
+          bucket: 'trail-bucket',
+          key: DIGEST,
+          region: 'us-east-2',
+          size: null,
+          etag: null,
+          foundBy: 'sqs',
+          discoveredAt: context.now,
+          sequencer: null,
+        },
+      ],
+      skipped: ['not-cloudtrail'],
       ignoredEvents: 0,
+    });
+  });
+
+  it('skips the digests of a filtered-out account like its logs', () => {
+    const rules = everyAccountAndRegion({ accountsDeny: new Set(['111122223333']) });
+    const body = JSON.stringify({ s3Bucket: 'trail-bucket', s3ObjectKey: [DIGEST] });
+    expect(planSqsMessage(body, { ...context, rules })).toMatchObject({
+      digests: [],
+      skipped: ['account-filtered'],
     });
   });
 
@@ -37,6 +58,7 @@ describe('planSqsMessage', () => {
       action: 'deliver',
       shape: 's3-test-event',
       refs: [],
+      digests: [],
       skipped: [],
       ignoredEvents: 0,
     });

@@ -1,9 +1,11 @@
 import {
   decideKey,
+  filteredOut,
   type KeyFilterRules,
   type NotificationErrorClass,
   type NotificationShape,
   type NotifiedObject,
+  parseDigestKey,
   parseNotification,
   type SkipReason,
 } from '@trailstream/cloudtrail';
@@ -16,6 +18,8 @@ export type SqsMessagePlan =
       action: 'deliver';
       shape: NotificationShape | 's3-test-event' | 'cloudtrail-validation';
       refs: ObjectRef[];
+      /** Digest files, for the integrity stage. */
+      digests: ObjectRef[];
       skipped: SkipReason[];
       ignoredEvents: number;
     }
@@ -52,14 +56,31 @@ export function planSqsMessage(body: string, context: PlanContext): SqsMessagePl
     return { action: 'dead-letter', reasonClass: parsed.reasonClass, reason: parsed.reason };
   }
   if (parsed.type === 'acknowledge') {
-    return { action: 'deliver', shape: parsed.shape, refs: [], skipped: [], ignoredEvents: 0 };
+    return { action: 'deliver', shape: parsed.shape, refs: [], digests: [], skipped: [], ignoredEvents: 0 };
   }
   const refs: ObjectRef[] = [];
+  const digests: ObjectRef[] = [];
   const skipped: SkipReason[] = [];
   for (const object of parsed.objects) {
     const decision = decideKey(object.key, context.rules);
-    if (decision.accepted) refs.push(objectRefFromNotification(object, context.defaultRegion, context.now));
-    else skipped.push(decision.reason);
+    if (decision.accepted) {
+      refs.push(objectRefFromNotification(object, context.defaultRegion, context.now));
+      continue;
+    }
+    const digest = decision.reason === 'digest' ? parseDigestKey(object.key) : null;
+    const digestReason = digest ? filteredOut(digest.stream, context.rules) : null;
+    if (digest && digestReason === null) {
+      digests.push(objectRefFromNotification(object, context.defaultRegion, context.now));
+    } else {
+      skipped.push(digestReason ?? decision.reason);
+    }
   }
-  return { action: 'deliver', shape: parsed.shape, refs, skipped, ignoredEvents: parsed.ignoredEvents };
+  return {
+    action: 'deliver',
+    shape: parsed.shape,
+    refs,
+    digests,
+    skipped,
+    ignoredEvents: parsed.ignoredEvents,
+  };
 }

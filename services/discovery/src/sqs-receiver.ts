@@ -5,7 +5,7 @@ import {
   type SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
-import { fileNameDeliveryTime, type KeyFilterRules } from '@trailstream/cloudtrail';
+import { digestRefMessage, fileNameDeliveryTime, type KeyFilterRules } from '@trailstream/cloudtrail';
 import { backoffPolicies, retry } from '@trailstream/retry';
 import type { DeadLetterPublisher, Logger } from '@trailstream/runtime';
 import { type ObjectRef, objectRefMessage } from '@trailstream/schemas';
@@ -19,6 +19,8 @@ export interface SqsReceiverOptions {
   gate: KafkaGate;
   deadLetters: DeadLetterPublisher;
   objectsTopic: string;
+  /** Where digest references go, for the integrity stage. */
+  digestsTopic: string;
   rules: KeyFilterRules;
   defaultRegion: string;
   waitTimeSeconds: number;
@@ -134,6 +136,11 @@ async function handleMessages(options: SqsReceiverOptions, messages: SqsMessage[
   const delivered = planned.filter((entry) => entry.plan.action === 'deliver');
   const refs = delivered.flatMap(({ plan }) => (plan.action === 'deliver' ? plan.refs : []));
   await options.gate.send(options.objectsTopic, refs.map(objectRefMessage));
+  const digests = delivered.flatMap(({ plan }) => (plan.action === 'deliver' ? plan.digests : []));
+  await options.gate.send(
+    options.digestsTopic,
+    digests.flatMap((ref) => digestRefMessage(ref) ?? []),
+  );
   recordDelivered(
     options,
     refs,

@@ -84,7 +84,11 @@ function realEventBridgeFor(bucket: string, key: string): string {
 
 describe('SQS mode against the emulator and Kafka', () => {
   it('turns every notification shape into exactly the right references and dead-letters a poison message', async () => {
-    const topics = await createTestTopics(kafka, { objects: { partitions: 3 }, dlq: {} });
+    const topics = await createTestTopics(kafka, {
+      objects: { partitions: 3 },
+      dlq: {},
+      digests: { partitions: 2 },
+    });
     const queue = await createTestQueue(sqs);
     const bucket = await createTestBucket(s3);
 
@@ -134,6 +138,7 @@ describe('SQS mode against the emulator and Kafka', () => {
       SQS_WAIT_TIME_SECONDS: '1',
       TOPIC_OBJECTS: topics.objects,
       TOPIC_DLQ: topics.dlq,
+      TOPIC_DIGESTS: topics.digests,
       AWS_REGION: 'us-east-1',
     });
 
@@ -169,7 +174,11 @@ describe('SQS mode against the emulator and Kafka', () => {
     });
     expect(deadLetter.originalValue?.toString()).toBe('{"this is": "not a notification"}');
     expect(await discovery.metric('trailstream_dead_letters_total', { stage: 'discovery' })).toBe(1);
-    expect(await discovery.metric('trailstream_discovery_skipped_keys_total', { reason: 'digest' })).toBe(1);
+    // The digest goes to the integrity stage, keyed by its account × region folder.
+    const [digestRef] = await collectMessages(kafka, topics.digests, { until: (m) => m.length >= 1 });
+    expect(digestRef!.key!.toString()).toBe('AWSLogs/111122223333/eu-west-1');
+    expect(decodeRefs([digestRef!])[0]).toMatchObject({ bucket, key: put.digest, foundBy: 'sqs' });
+    expect(await discovery.metric('trailstream_discovery_skipped_keys_total', { reason: 'digest' })).toBe(0);
     expect(
       await discovery.metric('trailstream_discovery_notifications_total', { shape: 's3-test-event' }),
     ).toBe(1);

@@ -31,6 +31,7 @@ export function fetcherParserOptions(config: FetcherParserConfig) {
     ...transactionalStageSettings('fetcher-parser', config),
     recordsTopic: config.TOPIC_RECORDS,
     seenObjectsTopic: config.TOPIC_SEEN_OBJECTS,
+    logFileHashesTopic: config.TOPIC_LOG_FILE_HASHES,
     partitionsConsumedConcurrently: config.OBJECTS_IN_FLIGHT,
     maxMessagesPerTransaction: config.OBJECTS_PER_TRANSACTION,
     maxBufferedMessages: config.PRODUCE_BATCH_MESSAGES,

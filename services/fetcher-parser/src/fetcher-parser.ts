@@ -19,6 +19,7 @@ export async function startFetcherParser(options: FetcherParserOptions): Promise
     logger,
     recordsTopic: options.recordsTopic,
     seenObjectsTopic,
+    logFileHashesTopic: options.logFileHashesTopic,
     limits: options.limits,
     fetchPolicy: options.fetchPolicy,
   });

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CloudTrailObjectError, type ObjectLimits, readCloudTrailRecords } from '@trailstream/cloudtrail';
 import {
@@ -12,6 +13,7 @@ import {
   bypassesDedupe,
   ContractError,
   cloudTrailRecordContract,
+  logFileHashMessage,
   type ObjectRef,
   objectRefContract,
   objectRefKey,
@@ -34,6 +36,8 @@ export interface ObjectHandlerOptions {
   logger: Logger;
   recordsTopic: string;
   seenObjectsTopic: string;
+  /** Where each file's SHA-256 goes for integrity validation. */
+  logFileHashesTopic: string;
   limits: ObjectLimits;
   fetchPolicy: FetchPolicy;
   now?: () => number;
@@ -96,11 +100,15 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     etag: string,
     body: AsyncIterable<Uint8Array>,
     output: TransactionOutput,
-    progress: { sent: number },
+    progress: { sent: number; hash: Hash; inflatedBytes: number },
   ): Promise<number> {
     const source = { bucket: ref.bucket, key: ref.key, etag };
     let read = 0;
-    for await (const item of readCloudTrailRecords(body, source, options.limits)) {
+    const hashing = (chunk: Buffer) => {
+      progress.hash.update(chunk);
+      progress.inflatedBytes += chunk.length;
+    };
+    for await (const item of readCloudTrailRecords(body, source, options.limits, hashing)) {
       if ('failure' in item) {
         const { failure } = item;
         await output.deadLetter(
@@ -158,7 +166,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     const opened = await open(ref);
     if ('reasonClass' in opened) return deadLetter(output, opened);
     const etag = bareEtag(ref.etag ?? opened.etag);
-    const progress = { sent: 0 };
+    const progress = { sent: 0, hash: createHash('sha256'), inflatedBytes: 0 };
     try {
       if (!forced && ref.etag === null && seen.has(message.partition, objectKey, etag, now())) {
         metrics.objects.inc({ outcome: 'duplicate' });
@@ -167,6 +175,15 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
       const records = await sendRecords(ref, etag, countingBytes(opened.body), output, progress);
       const entry = { objectKey, etag, processedAt: now() };
       await output.send(options.seenObjectsTopic, [seenObjectMessage(entry, message.partition)]);
+      await output.send(options.logFileHashesTopic, [
+        logFileHashMessage({
+          bucket: ref.bucket,
+          key: ref.key,
+          sha256: progress.hash.digest('hex'),
+          bytes: progress.inflatedBytes,
+          hashedAt: now(),
+        }),
+      ]);
       seen.markPending(message.partition, offset, entry);
       metrics.objects.inc({ outcome: 'processed' });
       metrics.recordsOut.inc(records);

@@ -25,7 +25,7 @@ export interface FetcherRig {
   kafka: Kafka;
   s3: S3Client;
   bucket: string;
-  topics: { objects: string; records: string; dlq: string; seen: string };
+  topics: { objects: string; records: string; dlq: string; seen: string; hashes: string };
   /** Environment for a fetcher-parser process wired to this rig's topics. */
   env: Record<string, string>;
   producer: Producer;
@@ -40,6 +40,7 @@ export async function createFetcherRig(settings: Record<string, string> = {}): P
     records: { partitions: 1 },
     dlq: { partitions: 1 },
     seen: { partitions: 2, compacted: true },
+    hashes: { partitions: 1, compacted: true },
   });
   const s3 = testS3();
   const bucket = await createTestBucket(s3, 'fetcher');
@@ -56,6 +57,7 @@ export async function createFetcherRig(settings: Record<string, string> = {}): P
       TOPIC_RECORDS: topics.records,
       TOPIC_DLQ: topics.dlq,
       TOPIC_SEEN_OBJECTS: topics.seen,
+      TOPIC_LOG_FILE_HASHES: topics.hashes,
       KAFKA_GROUP_ID: uniqueName('fetcher'),
       TRANSACTIONAL_ID_PREFIX: uniqueName('fetcher-tx'),
       ...settings,

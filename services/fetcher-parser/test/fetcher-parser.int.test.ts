@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import type { CloudTrailRecord, DeadLetter } from '@trailstream/schemas';
+import { type CloudTrailRecord, type DeadLetter, logFileHashContract } from '@trailstream/schemas';
 import {
   cloudTrailKey,
   cloudTrailLogFiles,
@@ -80,6 +81,25 @@ describe('fetcher-parser against real Kafka and S3', () => {
       expect(ofObject[0]!.origin.bucket).toBe(rig.bucket);
       expect(ofObject[0]!.origin.etag).toBe(refs[objectKey === plainKey ? 0 : 1]!.etag!.replaceAll('"', ''));
     }
+  });
+
+  it('publishes the SHA-256 of each file as inflated, keyed by s3://bucket/key, in the same transaction', async () => {
+    const largest = cloudTrailLogFiles()
+      .map((path) => readFileSync(path))
+      .sort((a, b) => b.length - a.length)[0]!;
+    const objectKey = key('hashed-gzip');
+    await sendRefs(rig, [await putObject(rig, objectKey, gzipSync(largest))]);
+    const hashes = await collectMessages(rig.kafka, rig.topics.hashes, {
+      until: (all) => all.some((m) => m.key?.toString() === `s3://${rig.bucket}/${objectKey}`),
+    });
+    const entry = hashes.find((m) => m.key?.toString() === `s3://${rig.bucket}/${objectKey}`)!;
+    expect(logFileHashContract.decode(entry.value!, entry.headers as never)).toMatchObject({
+      bucket: rig.bucket,
+      key: objectKey,
+      // What a digest's hashValue holds: the SHA-256 of the inflated bytes, not of the gzip object.
+      sha256: createHash('sha256').update(largest).digest('hex'),
+      bytes: largest.length,
+    });
   });
 
   it('reads a real gzip object under a key with spaces and unicode', async () => {

@@ -42,10 +42,13 @@ export interface RecordFailure {
 export async function* readObjectRecords(
   body: AsyncIterable<Uint8Array>,
   limits: ObjectLimits = defaultObjectLimits,
+  /** Sees every inflated byte in order: a digest's `hashValue` is the SHA-256 of exactly these. */
+  onInflated: (chunk: Buffer) => void = () => undefined,
 ): AsyncGenerator<RecordText | RecordFailure, void, undefined> {
   const scanner = new RecordsScanner(limits);
   let index = 0;
   for await (const chunk of decodeObjectBody(body, limits)) {
+    onInflated(chunk);
     for (const scanned of scanner.write(chunk)) {
       if (!Buffer.isBuffer(scanned)) {
         const { reason, message, head, whole } = scanned;
@@ -72,8 +75,9 @@ export async function* readCloudTrailRecords(
   body: AsyncIterable<Uint8Array>,
   source: ObjectSource,
   limits: ObjectLimits = defaultObjectLimits,
+  onInflated?: (chunk: Buffer) => void,
 ): AsyncGenerator<{ record: CloudTrailRecord } | { failure: RecordFailure }, void, undefined> {
-  for await (const read of readObjectRecords(body, limits)) {
+  for await (const read of readObjectRecords(body, limits, onInflated)) {
     if (!('json' in read)) {
       yield { failure: read };
       continue;
