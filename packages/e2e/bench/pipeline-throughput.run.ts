@@ -16,7 +16,13 @@ import { type ServiceName, syntheticTrail, type TrailObject, testS3, uniqueName 
 import type { Admin } from 'kafkajs';
 import { inject, it } from 'vitest';
 import { type ProgressSample, stageRate, summarizeDelays } from '../src/bench-figures.js';
-import { type RunningPipeline, serviceStates, startPipeline, waitFor } from '../test/pipeline.js';
+import {
+  type PipelineService,
+  type RunningPipeline,
+  serviceStates,
+  startPipeline,
+  waitFor,
+} from '../test/pipeline.js';
 
 type OutputMode = 'logs' | 'events';
 
@@ -169,7 +175,7 @@ async function runMode(
   // Node refuses --cpu-prof in NODE_OPTIONS; an --import hook profiles through the inspector instead.
   const profile = { ...quiet, NODE_OPTIONS: `--import=${profileHook}`, CPU_PROFILE_DIR: profileDir };
   const settings = (service: ServiceName): Record<string, string> => (service === profiled ? profile : quiet);
-  const env: Record<ServiceName, Record<string, string>> = {
+  const env: Record<PipelineService, Record<string, string>> = {
     discovery: settings('discovery'),
     'fetcher-parser': settings('fetcher-parser'),
     'filter-mapper': settings('filter-mapper'),

@@ -33,10 +33,12 @@ export interface PipelineOptions {
   /** Partitions of the objects, records and datadog topics (default 3). */
   partitions?: number;
   /** Extra settings per service, over the harness's own. */
-  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  env?: Partial<Record<PipelineService, Record<string, string>>>;
 }
 
-const services: ServiceName[] = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'];
+/** The four pipeline stages; the integrity stage has tests of its own. */
+export type PipelineService = Exclude<ServiceName, 'integrity'>;
+const services: PipelineService[] = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'];
 
 /** The whole pipeline as in production: four processes, real Kafka, the S3/SQS emulator, the recording intake. */
 export interface RunningPipeline {
@@ -48,10 +50,10 @@ export interface RunningPipeline {
   groups: Record<'fetcher' | 'filter' | 'emitter', string>;
   intake: DatadogIntake;
   topics: Record<'objects' | 'records' | 'datadog' | 'dlq' | 'seen' | 'checkpoints', string>;
-  processes: Map<ServiceName, ServiceProcess>;
+  processes: Map<PipelineService, ServiceProcess>;
   upload(objects: TrailObject[]): Promise<void>;
   /** SIGKILLs a service and starts it again with the same settings, as a crash and a restart would. */
-  crashAndRestart(service: ServiceName): Promise<void>;
+  crashAndRestart(service: PipelineService): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +110,7 @@ export async function startPipeline(
       KAFKA_GROUP_ID: `${run}-discovery`,
     };
   }
-  const env: Record<ServiceName, Record<string, string>> = {
+  const env: Record<PipelineService, Record<string, string>> = {
     discovery: { ...shared, ...discovery, S3_FORCE_PATH_STYLE: 'true', ...options.env?.discovery },
     'fetcher-parser': {
       ...shared,
@@ -133,7 +135,7 @@ export async function startPipeline(
     },
   };
 
-  const processes = new Map<ServiceName, ServiceProcess>();
+  const processes = new Map<PipelineService, ServiceProcess>();
   for (const service of services) processes.set(service, startServiceProcess(service, env[service]));
 
   return {

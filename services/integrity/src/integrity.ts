@@ -72,6 +72,7 @@ export async function startIntegrity(options: IntegrityOptions): Promise<Started
 
   const stage = await runTransactionalStage({
     ...options,
+    outputTopics: [options.datadogTopic, options.chainsTopic],
     async onPartitionsAssigned(partitions) {
       assigned = new Set(partitions);
       await Promise.all([chainFollower.caughtUp(), hashFollower.caughtUp()]);
