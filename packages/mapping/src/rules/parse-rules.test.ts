@@ -124,6 +124,17 @@ exclud: []
     ]);
   });
 
+  it('refuses an alias without anchor, and an alias bomb, as problems rather than crashing', () => {
+    expect(problemsOf('include:\n  - name: a\n    match: { eventName: *nowhere }\n')).toEqual([
+      expect.objectContaining({ line: 1, message: expect.stringMatching(/Unresolved alias/) }),
+    ]);
+    const bomb = ['a0: &a0 [x, x]'];
+    for (let i = 1; i <= 12; i++) bomb.push(`a${i}: &a${i} [*a${i - 1}, *a${i - 1}]`);
+    expect(problemsOf(`${bomb.join('\n')}\ninclude: []\n`)).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/Excessive alias count/) }),
+    ]);
+  });
+
   it('formats the error with file, line and column', () => {
     expect(() =>
       parseRules('include:\n  - name: a\n    match: {eventName: x}\n    colour: red\n', 'rules.yaml'),

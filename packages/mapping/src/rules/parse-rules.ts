@@ -158,7 +158,15 @@ export function parseRules(text: string, source = 'rules'): RuleSet {
   }
 
   const internalKeys = objectInternalKeys(document);
-  const parsed = rulesFileShape.safeParse(document.toJS());
+  let contents: unknown;
+  try {
+    contents = document.toJS();
+  } catch (error) {
+    // Aliases are resolved here: one that names no anchor, or so many that the document would explode.
+    const { line, col } = at(document.contents?.range?.[0] ?? 0);
+    throw new RulesError(source, [{ line, column: col, path: '', message: (error as Error).message }]);
+  }
+  const parsed = rulesFileShape.safeParse(contents);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const path = [...issue.path] as Path;
