@@ -1,4 +1,4 @@
-import { fuzzInputBudgetMs, fuzzParameters, readFixture } from '@trailstream/testkit';
+import { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs, readFixture } from '@trailstream/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCloudTrailKey, selectCloudTrailKey } from './key-layout.js';
@@ -76,7 +76,7 @@ function expectNamedOutcome(parsed: ParsedNotification): void {
 const snsWrapped = (message: string) =>
   JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:eu-west-1:1:t', Message: message });
 
-describe('fuzzing the notification parser', () => {
+describe('fuzzing the notification parser', { timeout: fuzzTimeoutMs }, () => {
   it('mutated real notifications (raw or in SNS) give objects, an acknowledgement or a named reason', () => {
     fc.assert(
       fc.property(
@@ -120,7 +120,7 @@ describe('fuzzing the notification parser', () => {
   });
 });
 
-describe('fuzzing the key layout parser', () => {
+describe('fuzzing the key layout parser', { timeout: fuzzTimeoutMs }, () => {
   const realKey =
     'trails/AWSLogs/o-abcdefghij/111122223333/CloudTrail/eu-west-1/2024/01/15/111122223333_CloudTrail_eu-west-1_20240115T1205Z_AbCd.json.gz';
 

@@ -10,3 +10,6 @@ export function fuzzParameters(unitRuns = 200): { seed: number; numRuns: number;
 
 /** The longest one fuzzed input may take: far above a linear pass, far below a hang. */
 export const fuzzInputBudgetMs = 2_000;
+
+/** Time for one property: its bounded unit runs on a loaded machine, or a long `npm run fuzz`. */
+export const fuzzTimeoutMs = process.env.FUZZ_RUNS === undefined ? 30_000 : 3_600_000;

@@ -27,7 +27,7 @@ export {
 export { type ProvisionedEndpoints, provisionEndpoints, type TestEndpoints } from './endpoints.js';
 export { type FixtureRecord, loadFixtureRecords } from './fixture-records.js';
 export { cloudTrailLogFiles, fixturePath, fixturesRoot, readFixture } from './fixtures.js';
-export { fuzzInputBudgetMs, fuzzParameters } from './fuzz.js';
+export { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs } from './fuzz.js';
 export {
   type CollectedMessage,
   type CollectOptions,

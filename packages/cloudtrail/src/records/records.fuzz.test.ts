@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { fuzzInputBudgetMs, fuzzParameters, syntheticTrail } from '@trailstream/testkit';
+import { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs, syntheticTrail } from '@trailstream/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CloudTrailObjectError, type ObjectReason } from './object-errors.js';
@@ -87,7 +87,7 @@ async function withinBudget(run: () => Promise<Outcome>): Promise<Outcome> {
   return outcome;
 }
 
-describe('fuzzing the records scanner', () => {
+describe('fuzzing the records scanner', { timeout: fuzzTimeoutMs }, () => {
   it('reads the unmutated seed, whole or in any chunks', async () => {
     await fc.assert(
       fc.asyncProperty(chunking, async (sizes) => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fuzzInputBudgetMs, fuzzParameters } from '@trailstream/testkit';
+import { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs } from '@trailstream/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultRulesPath } from './default-rules.js';
@@ -123,7 +123,7 @@ const conditionText = fc.oneof(
     .map((text) => JSON.stringify(`/${text}/i`)),
 );
 
-describe('fuzzing the rules parser', () => {
+describe('fuzzing the rules parser', { timeout: fuzzTimeoutMs }, () => {
   it('mutated default rules parse or are refused with every problem located', () => {
     fc.assert(
       fc.property(fc.array(mutation, { minLength: 1, maxLength: 5 }), (mutations) => {
