@@ -1,4 +1,11 @@
-import { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs, readFixture } from '@trailstream/testkit';
+import {
+  fuzzInputBudgetMs,
+  fuzzParameters,
+  fuzzTimeoutMs,
+  mutateText,
+  readFixture,
+  textMutations,
+} from '@trailstream/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCloudTrailKey, selectCloudTrailKey } from './key-layout.js';
@@ -30,34 +37,7 @@ const realBodies = [
   }),
 ];
 
-const textMutation = fc.oneof(
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({
-    kind: fc.constant('insert' as const),
-    at: fc.nat(),
-    text: fc.string({ unit: 'binary', maxLength: 12 }),
-  }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({
-    kind: fc.constant('repeat' as const),
-    at: fc.nat(),
-    length: fc.integer({ min: 1, max: 16 }),
-    times: fc.integer({ min: 2, max: 20_000 }),
-  }),
-);
-type TextMutation = typeof textMutation extends fc.Arbitrary<infer M> ? M : never;
-
-function mutateText(text: string, mutations: TextMutation[]): string {
-  let out = text;
-  for (const m of mutations) {
-    const at = out.length === 0 ? 0 : m.at % out.length;
-    if (m.kind === 'truncate') out = out.slice(0, at);
-    else if (m.kind === 'insert') out = out.slice(0, at) + m.text + out.slice(at);
-    else if (m.kind === 'delete') out = out.slice(0, at) + out.slice(at + m.length);
-    else out = out.slice(0, at) + out.slice(at, at + m.length).repeat(m.times) + out.slice(at);
-  }
-  return out;
-}
+const mutations = textMutations(fc.string({ unit: 'binary', maxLength: 12 }));
 
 function expectNamedOutcome(parsed: ParsedNotification): void {
   if (parsed.type === 'invalid') {
@@ -79,15 +59,10 @@ const snsWrapped = (message: string) =>
 describe('fuzzing the notification parser', { timeout: fuzzTimeoutMs }, () => {
   it('mutated real notifications (raw or in SNS) give objects, an acknowledgement or a named reason', () => {
     fc.assert(
-      fc.property(
-        fc.constantFrom(...realBodies),
-        fc.array(textMutation, { minLength: 1, maxLength: 4 }),
-        fc.boolean(),
-        (body, mutations, wrap) => {
-          const mutated = mutateText(body, mutations);
-          expectNamedOutcome(timed(() => parseNotification(wrap ? snsWrapped(mutated) : mutated)));
-        },
-      ),
+      fc.property(fc.constantFrom(...realBodies), mutations, fc.boolean(), (body, edits, wrap) => {
+        const mutated = mutateText(body, edits);
+        expectNamedOutcome(timed(() => parseNotification(wrap ? snsWrapped(mutated) : mutated)));
+      }),
       fuzzParameters(),
     );
   });

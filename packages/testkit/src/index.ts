@@ -27,7 +27,14 @@ export {
 export { type ProvisionedEndpoints, provisionEndpoints, type TestEndpoints } from './endpoints.js';
 export { type FixtureRecord, loadFixtureRecords } from './fixture-records.js';
 export { cloudTrailLogFiles, fixturePath, fixturesRoot, readFixture } from './fixtures.js';
-export { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs } from './fuzz.js';
+export {
+  fuzzInputBudgetMs,
+  fuzzParameters,
+  fuzzTimeoutMs,
+  mutateText,
+  type TextMutation,
+  textMutations,
+} from './fuzz.js';
 export {
   type CollectedMessage,
   type CollectOptions,

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from '../../test/rules-problems.js';
 import type { CloudTrailEvent } from '../record/cloudtrail-event.js';
-import { parseRules, RulesError, type RulesProblem } from './parse-rules.js';
+import { parseRules } from './parse-rules.js';
 import { selectRule } from './select-rule.js';
-
-function problemsOf(text: string): RulesProblem[] {
-  try {
-    parseRules(text, 'rules.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(RulesError);
-    return [...(error as RulesError).problems];
-  }
-  throw new Error('expected the rules to be refused');
-}
 
 function oneRule(field: string, condition: string): string {
   return `include:\n  - name: r\n    match:\n      ${field}: ${condition}\n`;

@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from '../../test/rules-problems.js';
 import { defaultRulesPath } from './default-rules.js';
-import { parseRules, RulesError, type RulesProblem } from './parse-rules.js';
-
-function problemsOf(text: string): RulesProblem[] {
-  try {
-    parseRules(text, 'rules.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(RulesError);
-    return [...(error as RulesError).problems];
-  }
-  throw new Error('expected the rules to be refused');
-}
+import { parseRules } from './parse-rules.js';
 
 describe('parseRules', () => {
   it('compiles a valid file with overrides', () => {

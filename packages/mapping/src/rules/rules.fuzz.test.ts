@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs } from '@trailstream/testkit';
+import {
+  fuzzInputBudgetMs,
+  fuzzParameters,
+  fuzzTimeoutMs,
+  mutateText,
+  textMutations,
+} from '@trailstream/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultRulesPath } from './default-rules.js';
@@ -27,47 +33,30 @@ function outcomeOf(text: string): RuleSet | RulesError {
   }
 }
 
-const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({
-    kind: fc.constant('insert' as const),
-    at: fc.nat(),
-    text: fc.constantFrom(
-      '*',
-      '/',
-      '{',
-      '[',
-      ':',
-      '\n',
-      '  ',
-      '- ',
-      '&a',
-      '*a',
-      '!!',
-      '\\',
-      '(?=',
-      '\\1',
-      '__proto__',
-      "'",
-      '"',
-      '\t',
-      '\u00e9',
-    ),
-  }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 20 }) }),
+const mutations = textMutations(
+  fc.constantFrom(
+    '*',
+    '/',
+    '{',
+    '[',
+    ':',
+    '\n',
+    '  ',
+    '- ',
+    '&a',
+    '*a',
+    '!!',
+    '\\',
+    '(?=',
+    '\\1',
+    '__proto__',
+    "'",
+    '"',
+    '\t',
+    '\u00e9',
+  ),
+  { maxLength: 5 },
 );
-type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
-
-function mutate(text: string, mutations: Mutation[]): string {
-  let out = text;
-  for (const m of mutations) {
-    const at = out.length === 0 ? 0 : m.at % out.length;
-    if (m.kind === 'truncate') out = out.slice(0, at);
-    else if (m.kind === 'insert') out = out.slice(0, at) + m.text + out.slice(at);
-    else out = out.slice(0, at) + out.slice(at + m.length);
-  }
-  return out;
-}
 
 const conditionText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }).map((text) => JSON.stringify(text)),
@@ -126,8 +115,8 @@ const conditionText = fc.oneof(
 describe('fuzzing the rules parser', { timeout: fuzzTimeoutMs }, () => {
   it('mutated default rules parse or are refused with every problem located', () => {
     fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 5 }), (mutations) => {
-        outcomeOf(mutate(defaultRules, mutations));
+      fc.property(mutations, (edits) => {
+        outcomeOf(mutateText(defaultRules, edits));
       }),
       fuzzParameters(),
     );
