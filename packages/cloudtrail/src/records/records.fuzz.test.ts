@@ -2,17 +2,21 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { fuzzInputBudgetMs, fuzzParameters, fuzzTimeoutMs, syntheticTrail } from '@trailstream/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CloudTrailObjectError, type ObjectReason } from './object-errors.js';
-import { readObjectRecords } from './read-object-records.js';
-import { toCloudTrailRecord } from './to-cloudtrail-record.js';
+import { CloudTrailObjectError, type ObjectReason, type RecordReason } from './object-errors.js';
+import { readCloudTrailRecords } from './read-object-records.js';
 
-const reasons: readonly ObjectReason[] = [
+const objectReasons: readonly ObjectReason[] = [
   'truncated-gzip',
   'corrupt-gzip',
   'not-json',
   'no-records',
-  'record-too-large',
   'inflation-limit',
+];
+const recordReasons: readonly RecordReason[] = [
+  'record-too-large',
+  'record-too-deep',
+  'record-not-utf8',
+  'record-not-json',
   'invalid-record',
 ];
 const limits = { maxInflatedBytes: 4 * 1024 * 1024, maxRecordBytes: 64 * 1024 };
@@ -30,9 +34,12 @@ const [gzipped] = [
 ];
 const plain = gunzipSync(gzipped!.body);
 
-type Outcome = { records: number } | { reason: ObjectReason };
+type Outcome = { records: number; failed: number } | { reason: ObjectReason };
 
-/** Reads an object split into the given chunk sizes: records, or the named reason it is unusable. */
+/**
+ * Reads an object split into the given chunk sizes: records and records refused by a named reason,
+ * or the named reason the object is unusable.
+ */
 async function outcomeOf(bytes: Buffer, chunkSizes: number[]): Promise<Outcome> {
   async function* chunks() {
     let offset = 0;
@@ -44,16 +51,20 @@ async function outcomeOf(bytes: Buffer, chunkSizes: number[]): Promise<Outcome> 
     }
   }
   let records = 0;
+  let failed = 0;
   try {
-    for await (const record of readObjectRecords(chunks(), limits)) {
-      toCloudTrailRecord(record.json, { bucket: 'b', key: 'k', etag: 'e', index: record.index });
-      records++;
+    for await (const read of readCloudTrailRecords(chunks(), { bucket: 'b', key: 'k', etag: 'e' }, limits)) {
+      if ('record' in read) records++;
+      else {
+        expect(recordReasons).toContain(read.failure.reason);
+        failed++;
+      }
     }
-    return { records };
+    return { records, failed };
   } catch (error) {
     // Anything but a named reason is a crash.
     if (!(error instanceof CloudTrailObjectError)) throw error;
-    expect(reasons).toContain(error.reason);
+    expect(objectReasons).toContain(error.reason);
     return { reason: error.reason };
   }
 }
@@ -91,8 +102,8 @@ describe('fuzzing the records scanner', { timeout: fuzzTimeoutMs }, () => {
   it('reads the unmutated seed, whole or in any chunks', async () => {
     await fc.assert(
       fc.asyncProperty(chunking, async (sizes) => {
-        expect(await outcomeOf(gzipped!.body, sizes)).toEqual({ records: 5 });
-        expect(await outcomeOf(plain, sizes)).toEqual({ records: 5 });
+        expect(await outcomeOf(gzipped!.body, sizes)).toEqual({ records: 5, failed: 0 });
+        expect(await outcomeOf(plain, sizes)).toEqual({ records: 5, failed: 0 });
       }),
       fuzzParameters(50),
     );

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { mutateText } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from '../../test/rules-problems.js';
 import { defaultRulesPath } from './default-rules.js';
@@ -124,6 +125,20 @@ exclud: []
     expect(problemsOf(`${bomb.join('\n')}\ninclude: []\n`)).toEqual([
       expect.objectContaining({ message: expect.stringMatching(/Excessive alias count/) }),
     ]);
+  });
+
+  it('refuses YAML nested too deeply for the parser as a problem, not a stack overflow', () => {
+    // Found by the fuzz test: the default rules with a two-character run repeated 13,101 times.
+    const defaultRules = readFileSync(defaultRulesPath, 'utf8');
+    const nested = mutateText(defaultRules, [
+      { kind: 'repeat', at: 1124701122, length: 2, times: 13101 },
+      { kind: 'delete', at: 2147483643, length: 4 },
+      { kind: 'insert', at: 25, text: '\n' },
+      { kind: 'insert', at: 119019863, text: '{' },
+    ]);
+    expect(problemsOf(nested).map((problem) => problem.message)).toContainEqual(
+      expect.stringMatching(/nests too deeply|Maximum call stack/),
+    );
   });
 
   it('formats the error with file, line and column', () => {

@@ -144,8 +144,17 @@ function compileMatchers(
  */
 export function parseRules(text: string, source = 'rules'): RuleSet {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
+  let document: Document;
+  try {
+    document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    // The YAML parser recurses per nesting level: thousands of `- - - …` exhaust the stack.
+    if (!(error instanceof RangeError)) throw error;
+    throw new RulesError(source, [
+      { line: 1, column: 1, path: '', message: `the YAML nests too deeply to read (${error.message})` },
+    ]);
+  }
 
   if (document.errors.length > 0) {
     throw new RulesError(
