@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { eventLimits } from './limits.js';
-import { keyValueTag, normalizeTag, normalizeTags } from './tags.js';
+import {
+  keyValueTag,
+  normalizeTag,
+  normalizeTags,
+  rememberedTagBytes,
+  rememberedTagBytesAtMost,
+} from './tags.js';
 
 describe('normalizeTag', () => {
   it.each([
@@ -49,5 +55,19 @@ describe('normalizeTags', () => {
     expect(normalizeTags(['A:b', 'a:B', null, '!!', 'c'])).toEqual(['a:b', 'c']);
     const many = Array.from({ length: 150 }, (_, i) => `t:${i}`);
     expect(normalizeTags(many)).toHaveLength(eventLimits.tagsPerEvent);
+  });
+});
+
+describe('the normalization cache', () => {
+  it('stays within its byte budget whatever the records carry', () => {
+    // 1,000 distinct 4 KB values and 20,000 distinct 1 KB ones: 44 MB of text if all were kept.
+    for (let index = 0; index < 1_000; index++) normalizeTag(`user:${index}${'x'.repeat(4_096)}`);
+    expect(rememberedTagBytes()).toBeLessThanOrEqual(rememberedTagBytesAtMost);
+    for (let index = 0; index < 20_000; index++) {
+      normalizeTag(`user:${index}${'é'.repeat(1_000)}`);
+      expect(rememberedTagBytes()).toBeLessThanOrEqual(rememberedTagBytesAtMost);
+    }
+    expect(rememberedTagBytes()).toBeGreaterThan(0);
+    expect(normalizeTag(`User:${'X'.repeat(4_096)}`)).toBe(`user:${'x'.repeat(195)}`);
   });
 });

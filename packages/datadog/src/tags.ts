@@ -8,8 +8,29 @@ const trailingUnderscores = /_+$/;
 
 // Tag texts repeat record after record (accounts, regions, event names, principals), and each tag is
 // normalized twice (as built, then in the list): remembering recent results makes most calls a lookup.
+// Texts come from records, so the memory is bounded in bytes (UTF-16, key and value), not only in
+// entries, and a text too long to be a repeating value is never kept.
 const normalizedTags = new Map<string, string | null>();
 const rememberedTagsAtMost = 20_000;
+export const rememberedTagBytesAtMost = 4 * 1024 * 1024;
+const rememberedTextCharsAtMost = 1024;
+let rememberedBytes = 0;
+
+/** The bytes the remembered tags hold now (for tests and the bound above). */
+export function rememberedTagBytes(): number {
+  return rememberedBytes;
+}
+
+function remember(raw: string, tag: string | null): void {
+  if (raw.length > rememberedTextCharsAtMost) return;
+  const bytes = 2 * (raw.length + (tag?.length ?? 0));
+  if (normalizedTags.size >= rememberedTagsAtMost || rememberedBytes + bytes > rememberedTagBytesAtMost) {
+    normalizedTags.clear();
+    rememberedBytes = 0;
+  }
+  normalizedTags.set(raw, tag);
+  rememberedBytes += bytes;
+}
 
 /**
  * Applies Datadog's tag rules: lowercase; only letters, digits, `_`, `-`, `:`, `.` and `/`, others
@@ -30,8 +51,7 @@ export function normalizeTag(raw: string): string | null {
       ? cleaned
       : Array.from(cleaned).slice(0, eventLimits.tagChars).join('');
   const tag = limited.replace(trailingUnderscores, '') || null;
-  if (normalizedTags.size >= rememberedTagsAtMost) normalizedTags.clear();
-  normalizedTags.set(raw, tag);
+  remember(raw, tag);
   return tag;
 }
 

@@ -28,6 +28,14 @@ export { type ProvisionedEndpoints, provisionEndpoints, type TestEndpoints } fro
 export { type FixtureRecord, loadFixtureRecords } from './fixture-records.js';
 export { cloudTrailLogFiles, fixturePath, fixturesRoot, readFixture } from './fixtures.js';
 export {
+  fuzzInputBudgetMs,
+  fuzzParameters,
+  fuzzTimeoutMs,
+  mutateText,
+  type TextMutation,
+  textMutations,
+} from './fuzz.js';
+export {
   type CollectedMessage,
   type CollectOptions,
   collectFor,

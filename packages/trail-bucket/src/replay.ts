@@ -10,7 +10,7 @@ import {
 } from '@trailstream/cloudtrail';
 import type { ObjectRef } from '@trailstream/schemas';
 import { objectRefFromListing } from './object-refs.js';
-import { listFolderObjects } from './s3-listing.js';
+import { listFolderPages } from './s3-listing.js';
 import { discoverStreams } from './stream-discovery.js';
 
 export interface ReplayRequest {
@@ -29,7 +29,10 @@ export interface ReplaySummary {
   skipped: Partial<Record<SkipReason, number>>;
 }
 
-/** A replay's references, one day folder of one stream per step (never an empty one); iterate it once. */
+/**
+ * A replay's references, one listing page (up to 1,000 files) of a day folder of one stream per step
+ * (never an empty one); iterate it once.
+ */
 export interface ReplayListing extends AsyncIterable<ObjectRef[]> {
   /** Counted as the listing goes: complete once the iteration has ended. */
   readonly summary: ReplaySummary;
@@ -37,9 +40,9 @@ export interface ReplayListing extends AsyncIterable<ObjectRef[]> {
 
 /**
  * A reference marked `replay` for every CloudTrail file of a source within a day range, whatever was
- * emitted before: for backfills and re-processing. It keeps no checkpoint. The next day folder is listed
- * only when the caller asks for more, so memory stays bounded by a day of one stream and the first
- * references can be worked on while later days are still unlisted. What a reference becomes (a Kafka
+ * emitted before: for backfills and re-processing. It keeps no checkpoint. The next listing page is
+ * requested only when the caller asks for more, so memory stays bounded by one page and the first
+ * references can be worked on while the rest of the range is still unlisted. What a reference becomes (a Kafka
  * message, an object to read) is the caller's business.
  */
 export function replayRange(s3: S3Client, request: ReplayRequest): ReplayListing {
@@ -60,23 +63,25 @@ async function* listDayFolders(
   const now = Date.now();
   for (const stream of streams) {
     for (const day of utcDaysBetween(request.from, request.to)) {
-      const listed = await listFolderObjects(
+      const pages = listFolderPages(
         s3,
         request.source.bucket,
         { prefix: dayPrefix(stream, day), startAfter: undefined },
         countCall,
       );
-      const refs: ObjectRef[] = [];
-      for (const object of listed) {
-        const decision = decideKey(object.key, request.rules);
-        if (decision.accepted) {
-          refs.push(objectRefFromListing(request.source.bucket, request.region, object, 'replay', now));
-        } else {
-          summary.skipped[decision.reason] = (summary.skipped[decision.reason] ?? 0) + 1;
+      for await (const listed of pages) {
+        const refs: ObjectRef[] = [];
+        for (const object of listed) {
+          const decision = decideKey(object.key, request.rules);
+          if (decision.accepted) {
+            refs.push(objectRefFromListing(request.source.bucket, request.region, object, 'replay', now));
+          } else {
+            summary.skipped[decision.reason] = (summary.skipped[decision.reason] ?? 0) + 1;
+          }
         }
+        summary.references += refs.length;
+        if (refs.length > 0) yield refs;
       }
-      summary.references += refs.length;
-      if (refs.length > 0) yield refs;
     }
   }
 }

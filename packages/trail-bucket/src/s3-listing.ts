@@ -37,17 +37,17 @@ export async function listChildFolders(
 }
 
 /**
- * The objects directly in a folder, from `startAfter` on. `beforeEachCall` runs before every page, so
- * a caller that loses the right to list (a rebalance) stops between pages.
+ * The objects directly in a folder, from `startAfter` on, one ListObjectsV2 page (up to 1,000) at a
+ * time: the next page is requested only when the caller asks for more. `beforeEachCall` runs before
+ * every page, so a caller that loses the right to list (a rebalance) stops between pages.
  */
-export async function listFolderObjects(
+export async function* listFolderPages(
   s3: S3Client,
   bucket: string,
   request: ListRequest,
   onListCall: OnListCall,
   beforeEachCall: () => void = () => {},
-): Promise<ListedObject[]> {
-  const objects: ListedObject[] = [];
+): AsyncGenerator<ListedObject[]> {
   let continuationToken: string | undefined;
   do {
     beforeEachCall();
@@ -61,11 +61,27 @@ export async function listFolderObjects(
         ContinuationToken: continuationToken,
       }),
     );
+    const objects: ListedObject[] = [];
     for (const object of page.Contents ?? []) {
       if (!object.Key) continue;
       objects.push({ key: object.Key, size: object.Size ?? null, etag: bareEtag(object.ETag) || null });
     }
+    yield objects;
     continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (continuationToken);
+}
+
+/** Every object directly in a folder, from `startAfter` on (all pages of `listFolderPages`). */
+export async function listFolderObjects(
+  s3: S3Client,
+  bucket: string,
+  request: ListRequest,
+  onListCall: OnListCall,
+  beforeEachCall: () => void = () => {},
+): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
+  for await (const page of listFolderPages(s3, bucket, request, onListCall, beforeEachCall)) {
+    objects.push(...page);
+  }
   return objects;
 }

@@ -18,6 +18,10 @@ export const discoveryEnv = {
   SQS_RECEIVERS_PER_QUEUE: env.integer(2, { min: 1, max: 50 }),
   SQS_WAIT_TIME_SECONDS: env.integer(20, { min: 0, max: 20 }),
   SQS_VISIBILITY_TIMEOUT_SECONDS: env.integer(60, { min: 3, max: 43_200 }),
+  /** A message whose dead letter still cannot be published this long after it was sent is logged as an error. */
+  SQS_DEAD_LETTER_ALERT_AGE_SECONDS: env.integer(3_600, { min: 1 }),
+  /** Buckets notifications name that get their own `source` label in metrics (POLL_SOURCES ones always do). */
+  METRIC_BUCKETS: env.list(),
   /** `bucket` or `bucket/prefix/AWSLogs/` or `bucket/AWSLogs/<o-id>/`, comma-separated. */
   POLL_SOURCES: env.list(),
   POLL_START_DATE: env.optionalString(),
@@ -94,7 +98,9 @@ export function discoveryOptions(config: DiscoveryConfig) {
       receiversPerQueue: config.SQS_RECEIVERS_PER_QUEUE,
       waitTimeSeconds: config.SQS_WAIT_TIME_SECONDS,
       visibilityTimeoutSeconds: config.SQS_VISIBILITY_TIMEOUT_SECONDS,
+      deadLetterAlertAgeMs: config.SQS_DEAD_LETTER_ALERT_AGE_SECONDS * 1000,
     },
+    metricBuckets: config.METRIC_BUCKETS,
     poll: {
       checkpointTopic: config.POLL_CHECKPOINT_TOPIC,
       groupId: config.KAFKA_GROUP_ID,

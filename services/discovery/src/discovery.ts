@@ -5,11 +5,15 @@ import { KafkaGate } from './kafka-gate.js';
 import { createDiscoveryMetrics } from './metrics.js';
 import { PollMode } from './poll-mode.js';
 import { QueueHealth, runSqsReceiver } from './sqs-receiver.js';
+import { StuckDeadLetters } from './stuck-dead-letters.js';
 
 export type DiscoveryOptions = DiscoverySettings & StageContext;
 
 export interface RunningDiscovery extends StartedStage {
-  /** Kafka reachable, every queue answering, and (in poll mode) the checkpoint group joined. */
+  /**
+   * Kafka reachable, every queue answering, no unreadable message whose dead letter cannot be
+   * published, and (in poll mode) the checkpoint group joined.
+   */
   isReady(): boolean;
 }
 
@@ -26,8 +30,18 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
   });
   const gate = new KafkaGate(producer, logger.child({ component: 'kafka' }));
   const deadLetters = new DeadLetterPublisher(producer, options.deadLetterTopic, 'discovery', registry);
-  const metrics = createDiscoveryMetrics(registry);
+  const metrics = createDiscoveryMetrics(
+    registry,
+    new Set([...options.metricBuckets, ...options.pollSources.map((source) => source.bucket)]),
+  );
   const queueHealth = new QueueHealth();
+  const stuckDeadLetters = new StuckDeadLetters({
+    alertAgeMs: options.sqs.deadLetterAlertAgeMs,
+    // A kept message comes back every visibility timeout; unseen for ten of them, it left the queue.
+    forgetAfterMs: options.sqs.visibilityTimeoutSeconds * 10_000,
+    metrics,
+    logger: logger.child({ component: 'sqs' }),
+  });
   const abort = new AbortController();
   const tasks: Promise<void>[] = [];
 
@@ -44,6 +58,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
       waitTimeSeconds: options.sqs.waitTimeSeconds,
       visibilityTimeoutSeconds: options.sqs.visibilityTimeoutSeconds,
       metrics,
+      stuckDeadLetters,
       logger: logger.child({ component: 'sqs' }),
       signal: abort.signal,
     };
@@ -75,7 +90,11 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
   );
 
   return {
-    isReady: () => gate.isReachable() && queueHealth.allReachable() && (pollMode?.isStarted() ?? true),
+    isReady: () =>
+      gate.isReachable() &&
+      queueHealth.allReachable() &&
+      stuckDeadLetters.isClear(Date.now()) &&
+      (pollMode?.isStarted() ?? true),
     async stop() {
       abort.abort();
       await Promise.allSettled(tasks);

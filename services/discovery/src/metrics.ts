@@ -2,18 +2,23 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type DiscoveryMetrics = ReturnType<typeof createDiscoveryMetrics>;
 
-export function createDiscoveryMetrics(registry: Registry) {
+/**
+ * `labelledBuckets`: the configured sources, which get their own `source` label; every other bucket
+ * (notifications name any bucket) is counted as `other`, so no label value comes from input.
+ */
+export function createDiscoveryMetrics(registry: Registry, labelledBuckets: ReadonlySet<string>) {
   const registers = [registry];
   const newestBySource = new Map<string, number>();
   const newestFileTime = new Gauge({
     name: 'trailstream_discovery_newest_file_time_seconds',
-    help: 'Delivery time in the name of the newest CloudTrail file discovered, by source bucket',
+    help: 'Delivery time in the name of the newest CloudTrail file discovered, by configured source bucket (other buckets: other)',
     labelNames: ['source'] as const,
     registers,
   });
   return {
     /** Keeps the gauge at the newest time seen: files arrive out of order. */
-    noteNewestFile(source: string, deliveredAt: number): void {
+    noteNewestFile(bucket: string, deliveredAt: number): void {
+      const source = labelledBuckets.has(bucket) ? bucket : 'other';
       if ((newestBySource.get(source) ?? Number.NEGATIVE_INFINITY) >= deliveredAt) return;
       newestBySource.set(source, deliveredAt);
       newestFileTime.set({ source }, deliveredAt / 1000);
@@ -63,6 +68,21 @@ export function createDiscoveryMetrics(registry: Registry) {
     listCallsLastCycle: new Gauge({
       name: 'trailstream_discovery_poll_cycle_list_calls',
       help: 'S3 List calls made by the last completed poll cycle of this replica',
+      registers,
+    }),
+    deadLetterPublishFailures: new Counter({
+      name: 'trailstream_discovery_dead_letter_publish_failures_total',
+      help: 'Dead letters of unreadable SQS messages that could not be published (the message is kept)',
+      registers,
+    }),
+    deadLettersUnpublished: new Gauge({
+      name: 'trailstream_discovery_dead_letters_unpublished',
+      help: 'Unreadable SQS messages kept on the queue because their dead letter could not be published',
+      registers,
+    }),
+    deadLettersUnpublishedOldestAge: new Gauge({
+      name: 'trailstream_discovery_dead_letters_unpublished_oldest_age_seconds',
+      help: 'Age (since sent to SQS) of the oldest unreadable message whose dead letter is not published',
       registers,
     }),
     ownedStreams: new Gauge({

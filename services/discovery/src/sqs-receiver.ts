@@ -12,6 +12,7 @@ import { type ObjectRef, objectRefMessage } from '@trailstream/schemas';
 import type { KafkaGate } from './kafka-gate.js';
 import type { DiscoveryMetrics } from './metrics.js';
 import { planSqsMessage, type SqsMessagePlan } from './sqs-message-plan.js';
+import type { StuckDeadLetters } from './stuck-dead-letters.js';
 
 export interface SqsReceiverOptions {
   sqs: SQSClient;
@@ -26,6 +27,7 @@ export interface SqsReceiverOptions {
   waitTimeSeconds: number;
   visibilityTimeoutSeconds: number;
   metrics: DiscoveryMetrics;
+  stuckDeadLetters: StuckDeadLetters;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -97,7 +99,7 @@ function receiveWhileKafkaIsReachable(
             MaxNumberOfMessages: 10,
             WaitTimeSeconds: options.waitTimeSeconds,
             VisibilityTimeout: options.visibilityTimeoutSeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
           }),
           { abortSignal: signal },
         );
@@ -168,8 +170,11 @@ async function handleMessages(options: SqsReceiverOptions, messages: SqsMessage[
         { err: error, queue, messageId: message.MessageId },
         'dead letter not published; message kept',
       );
+      const sentAt = Number(message.Attributes?.SentTimestamp ?? now);
+      options.stuckDeadLetters.publishFailed(message.MessageId ?? '', sentAt, Date.now(), error);
       continue;
     }
+    options.stuckDeadLetters.published(message.MessageId, Date.now());
     options.logger.warn(
       { queue, messageId: message.MessageId, reasonClass: plan.reasonClass, reason: plan.reason },
       'unreadable SQS message dead-lettered',

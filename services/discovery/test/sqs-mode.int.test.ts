@@ -267,6 +267,53 @@ describe('SQS mode against the emulator and Kafka', () => {
     await eventually(async () => (await queueDepth(queue.url)) === 0, { timeoutMs: 60_000 });
   });
 
+  it('keeps an unreadable message whose dead letter cannot be published visible in a metric and /readyz, until it can be', async () => {
+    const { objects } = await createTestTopics(kafka, { objects: {} });
+    // A dead-letter topic that refuses the message: its records may be at most 1 KB.
+    const dlq = uniqueName('t-dlq-small');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic: dlq, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1024' }] },
+      ],
+      waitForLeaders: true,
+    });
+    const queue = await createTestQueue(sqs);
+    const body = JSON.stringify({ 'not a notification': 'x'.repeat(4_000) });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+    const discovery = await start({
+      SQS_QUEUE_URLS: queue.url,
+      SQS_WAIT_TIME_SECONDS: '1',
+      SQS_VISIBILITY_TIMEOUT_SECONDS: '3',
+      SQS_DEAD_LETTER_ALERT_AGE_SECONDS: '2',
+      TOPIC_OBJECTS: objects,
+      TOPIC_DLQ: dlq,
+    });
+    // The message comes back after its visibility timeout and fails again: it loops, but visibly.
+    await eventually(
+      async () => (await discovery.metric('trailstream_discovery_dead_letter_publish_failures_total')) >= 2,
+      { timeoutMs: 60_000 },
+    );
+    expect(await discovery.metric('trailstream_discovery_dead_letters_unpublished')).toBe(1);
+    expect(
+      await discovery.metric('trailstream_discovery_dead_letters_unpublished_oldest_age_seconds'),
+    ).toBeGreaterThanOrEqual(2);
+    expect(discovery.isReady()).toBe(false);
+    expect(await queueDepth(queue.url)).toBe(1);
+
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: dlq, configEntries: [{ name: 'max.message.bytes', value: '1048576' }] }],
+    });
+    await admin.disconnect();
+    const [letter] = await collectMessages(kafka, dlq, { until: (m) => m.length >= 1, timeoutMs: 60_000 });
+    expect(deadLetterContract.decode(letter!.value!, letter!.headers).originalValue?.toString()).toBe(body);
+    await eventually(async () => (await queueDepth(queue.url)) === 0, { timeoutMs: 30_000 });
+    expect(await discovery.metric('trailstream_discovery_dead_letters_unpublished')).toBe(0);
+    expect(discovery.isReady()).toBe(true);
+  });
+
   it('is not ready while a queue cannot be reached', async () => {
     const topics = await createTestTopics(kafka, { objects: {}, dlq: {} });
     const queue = await createTestQueue(sqs);

@@ -90,7 +90,7 @@ const fetchPolicy: FetchPolicy = {
 
 /**
  * A trail bucket, enumerated by the replay listing `trailstream replay` enqueues from and read with the
- * fetcher's GetObject. References are handed on as each day folder is listed, so the first file is read
+ * fetcher's GetObject. References are handed on as each listing page arrives, so the first file is read
  * while later days are still unlisted.
  */
 export function s3Source(s3: S3Client, options: S3SourceOptions): ObjectSource {

@@ -20,12 +20,15 @@ export function parseCloudTrailEvent(json: string): CloudTrailEvent {
   return parsed;
 }
 
-/** The value at a dotted path (`userIdentity.sessionContext.sessionIssuer.userName`), or undefined. */
+/**
+ * The value at a dotted path (`userIdentity.sessionContext.sessionIssuer.userName`), or undefined.
+ * Only the record's own fields count: `requestParameters.toString` is absent, not a function.
+ */
 export function readPath(event: CloudTrailEvent, path: string | readonly string[]): unknown {
   const segments = typeof path === 'string' ? path.split('.') : path;
   let current: unknown = event;
   for (const segment of segments) {
-    if (!isObject(current)) return undefined;
+    if (!isObject(current) || !Object.hasOwn(current, segment)) return undefined;
     current = current[segment];
   }
   return current;

@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { mutateText } from '@trailstream/testkit';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from '../../test/rules-problems.js';
 import { defaultRulesPath } from './default-rules.js';
-import { parseRules, RulesError, type RulesProblem } from './parse-rules.js';
-
-function problemsOf(text: string): RulesProblem[] {
-  try {
-    parseRules(text, 'rules.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(RulesError);
-    return [...(error as RulesError).problems];
-  }
-  throw new Error('expected the rules to be refused');
-}
+import { parseRules } from './parse-rules.js';
 
 describe('parseRules', () => {
   it('compiles a valid file with overrides', () => {
@@ -122,6 +114,31 @@ exclud: []
       'rule name "a" is used twice',
       expect.stringMatching(/exactly one of present, cidr, not, equals/),
     ]);
+  });
+
+  it('refuses an alias without anchor, and an alias bomb, as problems rather than crashing', () => {
+    expect(problemsOf('include:\n  - name: a\n    match: { eventName: *nowhere }\n')).toEqual([
+      expect.objectContaining({ line: 1, message: expect.stringMatching(/Unresolved alias/) }),
+    ]);
+    const bomb = ['a0: &a0 [x, x]'];
+    for (let i = 1; i <= 12; i++) bomb.push(`a${i}: &a${i} [*a${i - 1}, *a${i - 1}]`);
+    expect(problemsOf(`${bomb.join('\n')}\ninclude: []\n`)).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/Excessive alias count/) }),
+    ]);
+  });
+
+  it('refuses YAML nested too deeply for the parser as a problem, not a stack overflow', () => {
+    // Found by the fuzz test: the default rules with a two-character run repeated 13,101 times.
+    const defaultRules = readFileSync(defaultRulesPath, 'utf8');
+    const nested = mutateText(defaultRules, [
+      { kind: 'repeat', at: 1124701122, length: 2, times: 13101 },
+      { kind: 'delete', at: 2147483643, length: 4 },
+      { kind: 'insert', at: 25, text: '\n' },
+      { kind: 'insert', at: 119019863, text: '{' },
+    ]);
+    expect(problemsOf(nested).map((problem) => problem.message)).toContainEqual(
+      expect.stringMatching(/nests too deeply|Maximum call stack/),
+    );
   });
 
   it('formats the error with file, line and column', () => {

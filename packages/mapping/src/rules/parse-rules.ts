@@ -92,6 +92,33 @@ function located(document: Document, lineCounter: LineCounter, problems: Conditi
     .sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
+// Names of JavaScript object internals, never CloudTrail fields: `__proto__` would be dropped when the
+// file is read and `constructor` found on every record, so a rule keyed by one is refused.
+const objectInternals = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Match keys naming object internals, read from the YAML itself (a parsed object loses `__proto__`). */
+function objectInternalKeys(document: Document): ConditionProblem[] {
+  const problems: ConditionProblem[] = [];
+  for (const list of ['include', 'exclude'] as const) {
+    const rules = document.get(list);
+    if (!isSeq(rules)) continue;
+    rules.items.forEach((rule, index) => {
+      const match = isMap(rule) ? rule.get('match') : null;
+      if (!isMap(match)) return;
+      for (const { key } of match.items) {
+        const field = isScalar(key) ? String(key.value) : '';
+        const internal = field.split('.').find((segment) => objectInternals.has(segment));
+        if (internal === undefined) continue;
+        problems.push({
+          path: [list, index, 'match', field],
+          message: `${JSON.stringify(field)} is refused: ${internal} names a JavaScript object internal, not a record field`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
 function compileMatchers(
   match: Record<string, unknown>,
   path: Path,
@@ -111,13 +138,23 @@ function compileMatchers(
 
 /**
  * Reads a rules file. Throws RulesError naming the line of every problem: YAML syntax, unknown or
- * misspelt keys, bad values, invalid regexes, globs or CIDR ranges, tags that normalize to nothing,
+ * misspelt keys, bad values, invalid regexes (or regexes outside the linear-time RE2 dialect), globs
+ * or CIDR ranges, match keys naming object internals (`__proto__`), tags that normalize to nothing,
  * broken title templates, duplicate rule names.
  */
 export function parseRules(text: string, source = 'rules'): RuleSet {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const at = (offset: number) => lineCounter.linePos(offset);
+  let document: Document;
+  try {
+    document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    // The YAML parser recurses per nesting level: thousands of `- - - …` exhaust the stack.
+    if (!(error instanceof RangeError)) throw error;
+    throw new RulesError(source, [
+      { line: 1, column: 1, path: '', message: `the YAML nests too deeply to read (${error.message})` },
+    ]);
+  }
 
   if (document.errors.length > 0) {
     throw new RulesError(
@@ -129,17 +166,26 @@ export function parseRules(text: string, source = 'rules'): RuleSet {
     );
   }
 
-  const parsed = rulesFileShape.safeParse(document.toJS());
+  const internalKeys = objectInternalKeys(document);
+  let contents: unknown;
+  try {
+    contents = document.toJS();
+  } catch (error) {
+    // Aliases are resolved here: one that names no anchor, or so many that the document would explode.
+    const { line, col } = at(document.contents?.range?.[0] ?? 0);
+    throw new RulesError(source, [{ line, column: col, path: '', message: (error as Error).message }]);
+  }
+  const parsed = rulesFileShape.safeParse(contents);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const path = [...issue.path] as Path;
       if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]!);
       return { path, message: issue.message };
     });
-    throw new RulesError(source, located(document, lineCounter, problems));
+    throw new RulesError(source, located(document, lineCounter, [...problems, ...internalKeys]));
   }
 
-  const problems: ConditionProblem[] = [];
+  const problems: ConditionProblem[] = [...internalKeys];
   const lineOf = (path: Path) => at(offsetOf(document, path)).line;
   const names = new Set<string>();
   const checkName = (name: string, path: Path) => {

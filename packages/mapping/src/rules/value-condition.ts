@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import picomatch from 'picomatch';
+import { compileRuleGlob, compileRuleRegex } from './linear-pattern.js';
 import type { ValueTest } from './rule-set.js';
 
 /** A problem in a rules file, placed by its path inside the YAML document. */
@@ -19,29 +20,18 @@ function asText(value: unknown): string | null {
 
 function stringTest(pattern: string, path: (string | number)[], problems: ConditionProblem[]): ValueTest {
   const regex = regexLiteral.exec(pattern);
-  if (regex !== null) {
-    let compiled: RegExp;
-    try {
-      // 'g' and 'y' make test() stateful between records, so they are dropped.
-      compiled = new RegExp(regex[1]!, regex[2]!.replace(/[gy]/g, ''));
-    } catch (error) {
-      problems.push({ path, message: `invalid regular expression ${pattern}: ${(error as Error).message}` });
-      return () => false;
-    }
-    return (value) => {
-      const text = asText(value);
-      return text !== null && compiled.test(text);
-    };
+  const isGlob = regex === null && picomatch.scan(pattern).isGlob;
+  if (regex === null && !isGlob) return (value) => asText(value) === pattern;
+  const compiled = regex !== null ? compileRuleRegex(regex[1]!, regex[2]!) : compileRuleGlob(pattern);
+  if ('problem' in compiled) {
+    const kind = regex !== null ? 'regular expression' : 'glob';
+    problems.push({ path, message: `invalid ${kind} ${pattern}: ${compiled.problem}` });
+    return () => false;
   }
-  if (picomatch.scan(pattern).isGlob) {
-    // bash mode: '*' also crosses '/', so `arn:aws:sts::*:assumed-role/*` matches role and session.
-    const glob = picomatch(pattern, { bash: true, dot: true });
-    return (value) => {
-      const text = asText(value);
-      return text !== null && glob(text);
-    };
-  }
-  return (value) => asText(value) === pattern;
+  return (value) => {
+    const text = asText(value);
+    return text !== null && compiled.test(text);
+  };
 }
 
 function booleanTest(expected: boolean): ValueTest {
