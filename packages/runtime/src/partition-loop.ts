@@ -43,6 +43,8 @@ export interface PartitionLoopContext {
   onFatal: (error: Error) => void;
   /** Called for each dead letter once its transaction committed. */
   onDeadLettered: (reasonClass: string) => void;
+  /** Called with each committed transaction's duration in seconds. */
+  onTransaction: (seconds: number) => void;
   onCommitted?: (partition: number, messages: number) => void;
   /** Resolves once the current assignment's state is restored. */
   assignment: () => Promise<void>;
@@ -209,6 +211,12 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     await open.buffer.flush();
     await sendOffsets(open.transaction, partition, offset);
     await open.transaction.commit();
+    const ms = Date.now() - open.startedAt;
+    context.onTransaction(ms / 1_000);
+    log.debug(
+      { partition, offset, messages: done.length, records: open.records, ms },
+      'transaction committed',
+    );
     failed.forget(done);
     for (const reasonClass of open.deadLettered) context.onDeadLettered(reasonClass);
     context.onCommitted?.(partition, done.length);
@@ -252,7 +260,12 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
         if (isolate) await flushFor(open.buffer, message);
         await heartbeat();
         if (index < messages.length - 1 && isFull(open)) {
-          await finish(open, partition, nextOffset(message.offset), messages.slice(committed.messages, index + 1));
+          await finish(
+            open,
+            partition,
+            nextOffset(message.offset),
+            messages.slice(committed.messages, index + 1),
+          );
           committed.messages = index + 1;
           open = await begin(partition);
         }

@@ -10,7 +10,7 @@ import { partitionLoop } from './partition-loop.js';
 import { PartitionProducers } from './partition-producers.js';
 import { stageEnv } from './run-stage.js';
 import type { StageHandler } from './stage-message.js';
-import { deadLetterCounter } from './stage-metrics.js';
+import { deadLetterCounter, transactionTimer } from './stage-metrics.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes } from './topics.js';
 import { inputTopicOf } from './topology.js';
 
@@ -169,6 +169,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
       log,
       onFatal,
       onDeadLettered: deadLetterCounter(options.registry, options.stage),
+      onTransaction: transactionTimer(options.registry, options.stage),
       onCommitted: options.onCommitted,
       assignment: () => assignment,
       handle: options.handle,
