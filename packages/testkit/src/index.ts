@@ -55,6 +55,8 @@ export {
   recordTemplates,
   type SyntheticTrailOptions,
   syntheticTrail,
+  hugeTrailObject,
+  type HugeTrailObject,
   type TrailObject,
 } from './synthetic-trail.js';
 export { eventually, type MetricsSource, metricValue } from './waiting.js';

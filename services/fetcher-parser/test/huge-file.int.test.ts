@@ -1,0 +1,112 @@
+import { partitionEnds, readCommittedRanges } from '@trailstream/runtime';
+import { hugeTrailObject, type ServiceProcess } from '@trailstream/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  createFetcherRig,
+  type FetcherRig,
+  putObject,
+  sendRefs,
+  startFetcher,
+  waitForInputConsumed,
+} from './fetcher-harness.js';
+
+const RECORDS = 2_000_000;
+const RECORDS_PER_TRANSACTION = 10_000;
+const TRANSACTION_WORK_MS = 10_000;
+
+let rig: FetcherRig;
+const running: ServiceProcess[] = [];
+
+beforeAll(async () => {
+  rig = await createFetcherRig({
+    RECORDS_PER_TRANSACTION: String(RECORDS_PER_TRANSACTION),
+    TRANSACTION_WORK_MS: String(TRANSACTION_WORK_MS),
+    PRODUCE_BATCH_MESSAGES: '2000',
+    // The killed process's partitions move to the new one once its session expires.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    // Each commit is logged at debug level with its duration: the test counts them.
+    LOG_LEVEL: 'debug',
+  });
+});
+
+afterAll(async () => {
+  for (const service of running) await service.stop();
+  await rig?.close();
+});
+
+interface Commit {
+  ms: number;
+  records: number;
+}
+
+function commitsOf(service: ServiceProcess): Commit[] {
+  return service.output
+    .filter((line) => line.includes('"msg":"transaction committed"'))
+    .map((line) => JSON.parse(line) as Commit);
+}
+
+async function waitForCommits(service: ServiceProcess, count: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (commitsOf(service).length < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} commits within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+it(`a file of ${RECORDS.toLocaleString('en')} records: bounded transactions, SIGKILL mid-file, every eventID exactly once`, {
+  timeout: 240_000,
+}, async () => {
+  const file = await hugeTrailObject(RECORDS, rig.bucket);
+  const ref = await putObject(rig, file.key, file.body);
+
+  const first = await startFetcher(rig);
+  running.push(first);
+  await sendRefs(rig, [ref]);
+  // Well into the file: a few hundred thousand records committed, the rest to come.
+  await waitForCommits(first, 30);
+  await first.stop('SIGKILL');
+  const killedAt = Date.now();
+  const committedBeforeKill = commitsOf(first);
+
+  const second = await startFetcher(rig);
+  running.push(second);
+  const resumed = JSON.parse(await second.waitForOutput(/resuming the object/, 60_000)) as {
+    nextRecord: number;
+  };
+  await waitForCommits(second, 1);
+  const recoveryMs = Date.now() - killedAt;
+  // It resumes after the last record the killed process committed, not at the start of the file.
+  expect(resumed.nextRecord).toBeGreaterThanOrEqual(committedBeforeKill.length * RECORDS_PER_TRANSACTION);
+  expect(resumed.nextRecord).toBeLessThan(RECORDS);
+
+  await waitForInputConsumed(rig, 180_000);
+  const deliveries = new Uint8Array(RECORDS);
+  let foreign = 0;
+  const ends = await partitionEnds(rig.kafka, rig.topics.records);
+  await readCommittedRanges(
+    rig.kafka,
+    rig.topics.records,
+    ends.map(({ partition, low, end }) => ({ partition, from: low, to: end })),
+    (_partition, message) => {
+      const index = file.indexOf(message.key?.toString() ?? '');
+      if (index === undefined) foreign++;
+      else if (deliveries[index]! < 255) deliveries[index]!++;
+    },
+    { groupPrefix: 'huge-file-check' },
+  );
+  const missing = deliveries.filter((n) => n === 0).length;
+  const duplicated = deliveries.filter((n) => n > 1).length;
+
+  const commits = [...committedBeforeKill, ...commitsOf(second)];
+  const longest = Math.max(...commits.map((c) => c.ms));
+  console.log(
+    `huge file: ${RECORDS} records in ${commits.length} committed transactions (${committedBeforeKill.length} before the SIGKILL), ` +
+      `longest ${longest} ms, largest ${Math.max(...commits.map((c) => c.records))} records; ` +
+      `resumed at record ${resumed.nextRecord}; first commit ${recoveryMs} ms after the SIGKILL`,
+  );
+  expect({ missing, duplicated, foreign }).toEqual({ missing: 0, duplicated: 0, foreign: 0 });
+  expect(commits.length).toBeGreaterThanOrEqual(RECORDS / RECORDS_PER_TRANSACTION);
+  // Each transaction holds its bound of records (plus the progress entry) and stays far under the timeout.
+  expect(Math.max(...commits.map((c) => c.records))).toBeLessThanOrEqual(RECORDS_PER_TRANSACTION + 1);
+  expect(longest).toBeLessThan(TRANSACTION_WORK_MS + 5_000);
+});
