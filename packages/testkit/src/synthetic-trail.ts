@@ -121,6 +121,7 @@ export interface HugeTrailObject {
   /** gzip of `{"Records":[...]}` */
   body: Buffer;
   records: number;
+  eventID(index: number): string;
   /** The record's index in the file, from its eventID; undefined for an eventID not of this file. */
   indexOf(eventID: string): number | undefined;
 }
@@ -134,13 +135,14 @@ export async function hugeTrailObject(records: number, seed: string, prefix = ''
   const delivered = new Date();
   const eventTime = delivered.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const idPrefix = `${tag}-0000-4000-8000-`;
+  const eventIdAt = (index: number) => idPrefix + index.toString(16).padStart(12, '0');
   function* text(): Generator<string> {
     yield '{"Records":[';
     // In pieces: the whole text is near V8's longest string.
     for (let start = 0; start < records; start += 10_000) {
       const piece: string[] = [];
       for (let index = start; index < Math.min(records, start + 10_000); index++) {
-        const eventID = idPrefix + index.toString(16).padStart(12, '0');
+        const eventID = eventIdAt(index);
         piece.push(
           `${index === 0 ? '' : ','}{"eventVersion":"1.09","eventTime":"${eventTime}","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","recipientAccountId":"111122223333","readOnly":true,"eventID":"${eventID}"}`,
         );
@@ -157,6 +159,7 @@ export async function hugeTrailObject(records: number, seed: string, prefix = ''
     key: cloudTrailKey('111122223333', 'us-east-1', delivered, tag, prefix),
     body: Buffer.concat(chunks),
     records,
+    eventID: eventIdAt,
     indexOf(eventID) {
       if (!eventID.startsWith(idPrefix)) return undefined;
       const index = Number.parseInt(eventID.slice(idPrefix.length), 16);
