@@ -52,11 +52,11 @@ export {
 } from './s3-fault-proxy.js';
 export {
   cloudTrailKey,
+  type HugeTrailObject,
+  hugeTrailObject,
   recordTemplates,
   type SyntheticTrailOptions,
   syntheticTrail,
-  hugeTrailObject,
-  type HugeTrailObject,
   type TrailObject,
 } from './synthetic-trail.js';
 export { eventually, type MetricsSource, metricValue } from './waiting.js';
