@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { deadLetterContract } from '@trailstream/schemas';
 import {
   collectMessages,
+  hugeTrailObject,
   type PrivateKafka,
   type S3FaultProxy,
   startPrivateKafka,
@@ -11,6 +13,7 @@ import {
   type TrailObject,
   testS3,
   testSqs,
+  uniqueName,
 } from '@trailstream/testkit';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
@@ -201,4 +204,81 @@ describe('faults while a stream of files flows through the four services', () =>
     ]);
     await expectEverythingDelivered(running, [good1!, good2!, unicode, good3!], 90_000);
   }, 180_000);
+
+  it('an output topic with a small max.message.bytes: the oversized record is dead-lettered as kafka-refused, the partition moves past it', async () => {
+    pipeline = await startPipeline('sqs', { partitions: 1, maxMessageBytes: { datadog: 64 * 1024 } });
+    const running = pipeline;
+    const [before, after, template] = recentTrail(3, 20);
+    // Fits the records topic (1 MB) but not the datadog topic once mapped.
+    const big = {
+      eventVersion: '1.08',
+      eventID: randomUUID(),
+      eventTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      eventSource: 's3.amazonaws.com',
+      eventName: 'PutObject',
+      awsRegion: 'us-east-1',
+      readOnly: false,
+      requestParameters: { padding: 'x'.repeat(100 * 1024) },
+    };
+    const oversized: TrailObject = {
+      key: template!.key,
+      body: gzipSync(JSON.stringify({ Records: [big] })),
+      eventIDs: [big.eventID],
+    };
+    await running.upload([before!]);
+    await running.upload([oversized]);
+    await running.upload([after!]);
+
+    const [letter, ...others] = (
+      await collectMessages(running.kafka, running.topics.dlq, {
+        until: (messages) => messages.length >= 1,
+        timeoutMs: 90_000,
+      })
+    ).map((m) => deadLetterContract.decode(m.value!, m.headers));
+    expect(others).toEqual([]);
+    expect(letter).toMatchObject({ stage: 'filter-mapper', reasonClass: 'kafka-refused' });
+    expect(letter!.reasonMessage).toContain('MESSAGE_TOO_LARGE');
+    // The oversized record is on the records topic (it fits there), but never reaches Datadog; the rest does.
+    const expected = [...before!.eventIDs, ...after!.eventIDs];
+    await waitFor(
+      () => expected.every((id) => loggedEventIds(running.intake).includes(id)),
+      120_000,
+      () => `${new Set(loggedEventIds(running.intake)).size} of ${expected.length} records logged`,
+    );
+    expect(loggedEventIds(running.intake)).not.toContain(big.eventID);
+    // The filter-mapper's committed offset is past the refused record's.
+    const admin = running.kafka.admin();
+    await admin.connect();
+    const [committed] = await admin
+      .fetchOffsets({ groupId: running.groups.filter, topics: [running.topics.records] })
+      .finally(() => admin.disconnect());
+    expect(BigInt(committed!.partitions[0]!.offset)).toBeGreaterThan(BigInt(letter!.originalOffset!));
+  }, 180_000);
+
+  it('a file of 100,000 records, the fetcher-parser SIGKILLed mid-file: it resumes after its last committed record, each record once', async () => {
+    pipeline = await startPipeline('sqs', {
+      env: { 'fetcher-parser': { RECORDS_PER_TRANSACTION: '2000', PRODUCE_BATCH_MESSAGES: '500' } },
+    });
+    const running = pipeline;
+    const huge = await hugeTrailObject(100_000, uniqueName('huge'));
+    const hugeObject: TrailObject = {
+      key: huge.key,
+      body: huge.body,
+      eventIDs: Array.from({ length: huge.records }, (_, index) => huge.eventID(index)),
+    };
+    const trail = recentTrail(2, 20);
+    await running.upload([...trail, hugeObject]);
+    const committed = await collectMessages(running.kafka, running.topics.records, {
+      until: (messages) =>
+        messages.filter((m) => huge.indexOf(m.key?.toString() ?? '') !== undefined).length >= 4_000,
+      timeoutMs: 120_000,
+    });
+    expect(committed.length).toBeGreaterThanOrEqual(4_000);
+    await running.crashAndRestart('fetcher-parser');
+    const resumed = await running.processes
+      .get('fetcher-parser')!
+      .waitForOutput(/resuming the object/, 90_000);
+    report('fetcher-parser resumed', JSON.parse(resumed).nextRecord);
+    await expectEverythingDelivered(running, [...trail, hugeObject], 240_000);
+  }, 300_000);
 });

@@ -32,6 +32,8 @@ export interface PipelineOptions {
   outputMode?: 'events' | 'logs' | 'both';
   /** Partitions of the objects, records and datadog topics (default 3). */
   partitions?: number;
+  /** `max.message.bytes` of the records and datadog topics (default: the broker's). */
+  maxMessageBytes?: Partial<Record<'records' | 'datadog', number>>;
   /** Extra settings per service, over the harness's own. */
   env?: Partial<Record<PipelineService, Record<string, string>>>;
 }
@@ -69,8 +71,8 @@ export async function startPipeline(
   const partitions = options.partitions ?? 3;
   const topics = await createTestTopics(kafka, {
     objects: { partitions },
-    records: { partitions },
-    datadog: { partitions },
+    records: { partitions, maxMessageBytes: options.maxMessageBytes?.records },
+    datadog: { partitions, maxMessageBytes: options.maxMessageBytes?.datadog },
     dlq: {},
     seen: { partitions, compacted: true },
     checkpoints: { partitions: 3, compacted: true },

@@ -26,6 +26,10 @@ export interface PartitionLoopContext {
   inputTopic: string;
   deadLetterTopic: string;
   maxMessagesPerTransaction: number;
+  /** Records (produced messages and dead letters) in one transaction before it is committed and the next begun. */
+  maxRecordsPerTransaction: number;
+  /** Milliseconds of work in one transaction before it is committed and the next begun: far under transaction.timeout.ms. */
+  maxTransactionMs: number;
   maxHandlerAttempts: number;
   /** Transactions of one chunk fenced or void in a row before the stage gives up (`onFatal`). */
   maxTransactionAttempts: number;
@@ -39,6 +43,8 @@ export interface PartitionLoopContext {
   onFatal: (error: Error) => void;
   /** Called for each dead letter once its transaction committed. */
   onDeadLettered: (reasonClass: string) => void;
+  /** Called with each committed transaction's duration in seconds. */
+  onTransaction: (seconds: number) => void;
   onCommitted?: (partition: number, messages: number) => void;
   /** Resolves once the current assignment's state is restored. */
   assignment: () => Promise<void>;
@@ -88,6 +94,15 @@ export class StageFailed extends Error {
 
 const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
 
+/** One transaction of a chunk, open: what it holds so far. */
+interface OpenTransaction {
+  transaction: Transaction;
+  buffer: ProduceBuffer;
+  startedAt: number;
+  records: number;
+  deadLettered: string[];
+}
+
 /**
  * The work on one partition's batch: chunks of messages, each handled, produced and committed in one
  * transaction on the partition's own producer, so commits stay in offset order.
@@ -95,17 +110,25 @@ const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
 export function partitionLoop(context: PartitionLoopContext): (payload: EachBatchPayload) => Promise<void> {
   const { log, failed, producers } = context;
 
+  const isFull = (open: OpenTransaction) =>
+    open.records >= context.maxRecordsPerTransaction ||
+    Date.now() - open.startedAt >= context.maxTransactionMs;
+
   function outputFor(
-    buffer: ProduceBuffer,
+    current: () => OpenTransaction,
     message: StageMessage,
     heartbeat: () => Promise<void>,
-    deadLettered: string[],
+    commitProgress: () => Promise<void>,
   ): TransactionOutput {
     return {
       heartbeat,
+      transactionFull: () => isFull(current()),
+      commitProgress,
       async send(topic, messages) {
         if (messages.length === 0) return;
-        await buffer.add(topic, messages).catch((error: unknown) => {
+        const open = current();
+        open.records += messages.length;
+        await open.buffer.add(topic, messages).catch((error: unknown) => {
           if (error instanceof OutputTooLarge) throw new OutputRefused(message, error.type, error);
           throw error;
         });
@@ -124,35 +147,12 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
           },
           `dead-lettered: ${reason.reasonMessage}`,
         );
-        await buffer.add(context.deadLetterTopic, [letterMessage]);
-        deadLettered.push(reason.reasonClass);
+        const open = current();
+        open.records++;
+        await open.buffer.add(context.deadLetterTopic, [letterMessage]);
+        open.deadLettered.push(reason.reasonClass);
       },
     };
-  }
-
-  async function handleInOrder(
-    buffer: ProduceBuffer,
-    messages: StageMessage[],
-    heartbeat: () => Promise<void>,
-    deadLettered: string[],
-    isolate: boolean,
-  ): Promise<void> {
-    for (const message of messages) {
-      const output = outputFor(buffer, message, heartbeat, deadLettered);
-      const deadLetter = failed.deadLetterFor(message);
-      if (deadLetter) {
-        await output.deadLetter(deadLetter);
-      } else {
-        try {
-          await context.handle(message, output);
-        } catch (error) {
-          if (error instanceof KafkaStepError || error instanceof OutputRefused) throw error;
-          throw new HandlerThrew(message, error);
-        }
-      }
-      if (isolate) await flushFor(buffer, message);
-      await heartbeat();
-    }
   }
 
   /** Sends what `message` produced alone, so a refusal of it names that message. */
@@ -189,30 +189,94 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     });
   }
 
-  /** One transaction over the chunk: every message handled (or dead-lettered), produced, offset committed. */
+  async function begin(partition: number): Promise<OpenTransaction> {
+    const producer = await producers.get(partition);
+    const transaction = await producer.transaction();
+    return {
+      transaction,
+      buffer: new ProduceBuffer(transaction, context.bufferLimits),
+      startedAt: Date.now(),
+      records: 0,
+      deadLettered: [],
+    };
+  }
+
+  /** Flushes and commits `open` with the input offset at `offset`; `done` are the messages it completes. */
+  async function finish(
+    open: OpenTransaction,
+    partition: number,
+    offset: string,
+    done: StageMessage[],
+  ): Promise<void> {
+    await open.buffer.flush();
+    await sendOffsets(open.transaction, partition, offset);
+    await open.transaction.commit();
+    const ms = Date.now() - open.startedAt;
+    context.onTransaction(ms / 1_000);
+    log.debug(
+      { partition, offset, messages: done.length, records: open.records, ms },
+      'transaction committed',
+    );
+    failed.forget(done);
+    for (const reasonClass of open.deadLettered) context.onDeadLettered(reasonClass);
+    context.onCommitted?.(partition, done.length);
+  }
+
+  /**
+   * Handles the chunk from its first message not yet committed (`committed.messages`), in transactions
+   * bounded in records and time: one is committed between two messages once full, or inside a message
+   * when its handler calls `commitProgress`, and the next begun. `committed` counts the messages
+   * committed, so a retry after an abort starts where the last commit left off.
+   */
   async function transactChunk(
     partition: number,
     messages: StageMessage[],
     heartbeat: () => Promise<void>,
     isStale: () => boolean,
     isolate: boolean,
+    committed: { messages: number },
   ): Promise<void> {
-    const producer = await producers.get(partition);
-    const transaction = await producer.transaction();
-    const deadLettered: string[] = [];
+    let open = await begin(partition);
     try {
-      const buffer = new ProduceBuffer(transaction, context.bufferLimits);
-      await handleInOrder(buffer, messages, heartbeat, deadLettered, isolate);
-      await buffer.flush();
-      await sendOffsets(transaction, partition, nextOffset(messages[messages.length - 1]!.offset));
-      await transaction.commit();
+      for (let index = committed.messages; index < messages.length; index++) {
+        const message = messages[index]!;
+        const commitProgress = async () => {
+          await finish(open, partition, message.offset, messages.slice(committed.messages, index));
+          committed.messages = index;
+          open = await begin(partition);
+        };
+        const output = outputFor(() => open, message, heartbeat, commitProgress);
+        const deadLetter = failed.deadLetterFor(message);
+        if (deadLetter) {
+          await output.deadLetter(deadLetter);
+        } else {
+          try {
+            await context.handle(message, output);
+          } catch (error) {
+            if (error instanceof KafkaStepError || error instanceof OutputRefused) throw error;
+            throw new HandlerThrew(message, error);
+          }
+        }
+        if (isolate) await flushFor(open.buffer, message);
+        await heartbeat();
+        if (index < messages.length - 1 && isFull(open)) {
+          await finish(
+            open,
+            partition,
+            nextOffset(message.offset),
+            messages.slice(committed.messages, index + 1),
+          );
+          committed.messages = index + 1;
+          open = await begin(partition);
+        }
+      }
+      const last = messages[messages.length - 1]!;
+      await finish(open, partition, nextOffset(last.offset), messages.slice(committed.messages));
+      committed.messages = messages.length;
     } catch (thrown) {
-      await transaction.abort().catch(() => undefined);
+      await open.transaction.abort().catch(() => undefined);
       throw await afterAbort(partition, thrown, isStale, isolate);
     }
-    failed.forget(messages);
-    for (const reasonClass of deadLettered) context.onDeadLettered(reasonClass);
-    context.onCommitted?.(partition, messages.length);
   }
 
   /** What an aborted chunk's failure means: the error to throw, a ChunkRetry when it is worth another go. */
@@ -281,12 +345,13 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     let last: ChunkRetry | null = null;
     let isolate = false;
     let voidTransactions = 0;
+    const committed = { messages: 0 };
     await retry(
       async (attempt) => {
         if (attempt > 1 && isStale()) throw last?.error;
         if (attempt > 1) await heartbeat();
         try {
-          await transactChunk(partition, messages, heartbeat, isStale, isolate);
+          await transactChunk(partition, messages, heartbeat, isStale, isolate, committed);
           context.health.unblock(partition);
         } catch (error) {
           if (!(error instanceof ChunkRetry)) throw error;

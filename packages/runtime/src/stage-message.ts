@@ -19,6 +19,17 @@ export interface TransactionOutput {
   deadLetter(reason: FailureReason, subject?: DeadLetterSubject): Promise<void>;
   /** Tells the group this consumer is alive: call it every so often while one message takes long (a large file). */
   heartbeat(): Promise<void>;
+  /**
+   * True once the open transaction holds its bound of records or of time: a handler working through
+   * many records should then write its progress and call `commitProgress`.
+   */
+  transactionFull(): boolean;
+  /**
+   * Commits the open transaction with the input offset left *at* this message (so it is handled again
+   * after a crash) and opens the next one. Whatever the handler sent before, including its progress,
+   * is then durable; a handler resumes from that progress when it sees this message again.
+   */
+  commitProgress(): Promise<void>;
 }
 
 export type StageHandler = (message: StageMessage, output: TransactionOutput) => Promise<void>;

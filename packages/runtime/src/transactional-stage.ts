@@ -10,7 +10,7 @@ import { partitionLoop } from './partition-loop.js';
 import { PartitionProducers } from './partition-producers.js';
 import { stageEnv } from './run-stage.js';
 import type { StageHandler } from './stage-message.js';
-import { deadLetterCounter } from './stage-metrics.js';
+import { deadLetterCounter, transactionTimer } from './stage-metrics.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, readMaxMessageBytes } from './topics.js';
 import { inputTopicOf } from './topology.js';
 
@@ -29,6 +29,10 @@ export interface TransactionalStageOptions {
   partitionsConsumedConcurrently?: number;
   /** Messages handled in one transaction at most. */
   maxMessagesPerTransaction?: number;
+  /** Records (produced messages and dead letters) in one transaction at most; a message producing more spans several (default 10,000). */
+  maxRecordsPerTransaction?: number;
+  /** Milliseconds of work in one transaction at most, the same way (default 10,000): far under `transactionTimeoutMs`. */
+  maxTransactionMs?: number;
   /** Produced messages held before one produce request sends them (all are sent before the commit). */
   maxBufferedMessages?: number;
   /** The same bound in bytes of keys and values, kept under the brokers' 1 MB message batch limit. */
@@ -149,6 +153,8 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
       inputTopic,
       deadLetterTopic: options.deadLetterTopic,
       maxMessagesPerTransaction: options.maxMessagesPerTransaction ?? 200,
+      maxRecordsPerTransaction: options.maxRecordsPerTransaction ?? 10_000,
+      maxTransactionMs: options.maxTransactionMs ?? 10_000,
       maxHandlerAttempts: options.maxHandlerAttempts ?? 5,
       maxTransactionAttempts: options.maxTransactionAttempts ?? 5,
       bufferLimits: {
@@ -163,6 +169,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
       log,
       onFatal,
       onDeadLettered: deadLetterCounter(options.registry, options.stage),
+      onTransaction: transactionTimer(options.registry, options.stage),
       onCommitted: options.onCommitted,
       assignment: () => assignment,
       handle: options.handle,

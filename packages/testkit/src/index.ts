@@ -60,6 +60,8 @@ export {
 } from './s3-fault-proxy.js';
 export {
   cloudTrailKey,
+  type HugeTrailObject,
+  hugeTrailObject,
   recordTemplates,
   type SyntheticTrailOptions,
   syntheticTrail,

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
 import { cloudTrailLogFiles, fixturePath } from './fixtures.js';
 
 type JsonRecord = Record<string, unknown>;
@@ -111,4 +113,57 @@ export function* syntheticTrail(options: SyntheticTrailOptions): Generator<Trail
       eventIDs,
     };
   }
+}
+
+/** A file as large as CloudTrail can write one, built fast: `records` small valid records, numbered. */
+export interface HugeTrailObject {
+  key: string;
+  /** gzip of `{"Records":[...]}` */
+  body: Buffer;
+  records: number;
+  eventID(index: number): string;
+  /** The record's index in the file, from its eventID; undefined for an eventID not of this file. */
+  indexOf(eventID: string): number | undefined;
+}
+
+/**
+ * Millions of records in seconds: a fixed S3 data event whose eventID carries the seed and the
+ * record's index (so a consumer checks them with a counter per index, not a set of strings).
+ */
+export async function hugeTrailObject(records: number, seed: string, prefix = ''): Promise<HugeTrailObject> {
+  const tag = createHash('sha1').update(seed).digest('hex').slice(0, 8);
+  const delivered = new Date();
+  const eventTime = delivered.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const idPrefix = `${tag}-0000-4000-8000-`;
+  const eventIdAt = (index: number) => idPrefix + index.toString(16).padStart(12, '0');
+  function* text(): Generator<string> {
+    yield '{"Records":[';
+    // In pieces: the whole text is near V8's longest string.
+    for (let start = 0; start < records; start += 10_000) {
+      const piece: string[] = [];
+      for (let index = start; index < Math.min(records, start + 10_000); index++) {
+        const eventID = eventIdAt(index);
+        piece.push(
+          `${index === 0 ? '' : ','}{"eventVersion":"1.09","eventTime":"${eventTime}","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","recipientAccountId":"111122223333","readOnly":true,"eventID":"${eventID}"}`,
+        );
+      }
+      yield piece.join('');
+    }
+    yield ']}';
+  }
+  const chunks: Buffer[] = [];
+  await pipeline(Readable.from(text()), createGzip({ level: 1 }), async (gzipped: AsyncIterable<Buffer>) => {
+    for await (const chunk of gzipped) chunks.push(chunk);
+  });
+  return {
+    key: cloudTrailKey('111122223333', 'us-east-1', delivered, tag, prefix),
+    body: Buffer.concat(chunks),
+    records,
+    eventID: eventIdAt,
+    indexOf(eventID) {
+      if (!eventID.startsWith(idPrefix)) return undefined;
+      const index = Number.parseInt(eventID.slice(idPrefix.length), 16);
+      return Number.isInteger(index) && index >= 0 && index < records ? index : undefined;
+    },
+  };
 }

@@ -7,10 +7,14 @@ export const fetcherParserEnv = {
   /** Objects worked on at once: one per input partition, so each partition's commits stay in order. */
   OBJECTS_IN_FLIGHT: env.integer(4, { min: 1, max: 1_000 }),
   OBJECTS_PER_TRANSACTION: env.integer(50, { min: 1, max: 1_000 }),
+  /** Records per transaction at most: a larger object spans several, its progress committed in each. */
+  RECORDS_PER_TRANSACTION: env.integer(10_000, { min: 1, max: 1_000_000 }),
+  /** Milliseconds of work per transaction at most, the same way; keep it far under TRANSACTION_TIMEOUT_MS. */
+  TRANSACTION_WORK_MS: env.integer(10_000, { min: 100, max: 600_000 }),
   /** Record messages per produce request; the runtime also keeps each request under the topic's max.message.bytes. */
   PRODUCE_BATCH_MESSAGES: env.integer(250, { min: 1, max: 10_000 }),
   /** Must stay under the brokers' transaction.max.timeout.ms (15 minutes by default). */
-  TRANSACTION_TIMEOUT_MS: env.integer(600_000, { min: 10_000, max: 3_600_000 }),
+  TRANSACTION_TIMEOUT_MS: env.integer(120_000, { min: 10_000, max: 3_600_000 }),
   MAX_INFLATED_BYTES: env.integer(DEFAULT_MAX_INFLATED_BYTES, { min: 1024 }),
   MAX_RECORD_BYTES: env.integer(DEFAULT_MAX_RECORD_BYTES, { min: 1024, max: 900 * 1024 }),
   S3_TRANSIENT_ATTEMPTS: env.integer(5, { min: 1, max: 100 }),
@@ -34,6 +38,8 @@ export function fetcherParserOptions(config: FetcherParserConfig) {
     logFileHashesTopic: config.TOPIC_LOG_FILE_HASHES,
     partitionsConsumedConcurrently: config.OBJECTS_IN_FLIGHT,
     maxMessagesPerTransaction: config.OBJECTS_PER_TRANSACTION,
+    maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,
+    maxTransactionMs: config.TRANSACTION_WORK_MS,
     maxBufferedMessages: config.PRODUCE_BATCH_MESSAGES,
     transactionTimeoutMs: config.TRANSACTION_TIMEOUT_MS,
     duplicateRetentionMs: config.DUPLICATE_RETENTION_HOURS * 3_600_000,

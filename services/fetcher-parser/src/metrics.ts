@@ -7,6 +7,8 @@ export interface FetcherMetrics {
   objects: Counter<'outcome'>;
   /** References marked to bypass the duplicate check (a forced replay), whatever their outcome. */
   forcedReferences: Counter;
+  /** Objects picked up again after their last committed record (a restart or a retry mid-file). */
+  resumedObjects: Counter;
   bytesIn: Counter;
   recordsOut: Counter;
   objectSeconds: Histogram;
@@ -43,6 +45,11 @@ export function createFetcherMetrics(registry: Registry, seenObjects: () => numb
     forcedReferences: new Counter({
       name: 'trailstream_fetcher_forced_references_total',
       help: 'Object references handled without the duplicate check (trailstream replay --force)',
+      registers,
+    }),
+    resumedObjects: new Counter({
+      name: 'trailstream_fetcher_resumed_objects_total',
+      help: 'Objects resumed after their last committed record, following a restart or an aborted transaction',
       registers,
     }),
     bytesIn: new Counter({

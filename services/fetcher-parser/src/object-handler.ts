@@ -100,15 +100,22 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     etag: string,
     body: AsyncIterable<Uint8Array>,
     output: TransactionOutput,
-    progress: { sent: number; hash: Hash; inflatedBytes: number },
+    progress: { sent: number; resumeAt: number; hash: Hash; inflatedBytes: number },
+    commitProgress: (nextRecord: number) => Promise<void>,
   ): Promise<number> {
     const source = { bucket: ref.bucket, key: ref.key, etag };
     let read = 0;
+    // The whole file is hashed, also when resuming: records before the resume point are read, not sent.
     const hashing = (chunk: Buffer) => {
       progress.hash.update(chunk);
       progress.inflatedBytes += chunk.length;
     };
     for await (const item of readCloudTrailRecords(body, source, options.limits, hashing)) {
+      const index = 'failure' in item ? item.failure.index : item.record.origin.index;
+      // A large file outlasts the session timeout; without heartbeats the group would evict this consumer.
+      if (index % 1_000 === 0) await output.heartbeat();
+      // Committed by an earlier transaction of this message, before a crash or an abort.
+      if (index < progress.resumeAt) continue;
       if ('failure' in item) {
         const { failure } = item;
         await output.deadLetter(
@@ -132,8 +139,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
         progress.sent++;
         read++;
       }
-      // A large file outlasts the session timeout; without heartbeats the group would evict this consumer.
-      if (progress.sent % 1_000 === 0) await output.heartbeat();
+      if (output.transactionFull()) await commitProgress(index + 1);
     }
     return read;
   }
@@ -166,13 +172,39 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     const opened = await open(ref);
     if ('reasonClass' in opened) return deadLetter(output, opened);
     const etag = bareEtag(ref.etag ?? opened.etag);
-    const progress = { sent: 0, hash: createHash('sha256'), inflatedBytes: 0 };
+    const progress = {
+      sent: 0,
+      hash: createHash('sha256'),
+      inflatedBytes: 0,
+      resumeAt: seen.nextRecord(message.partition, objectKey, etag, message.offset),
+    };
+    if (progress.resumeAt > 0) {
+      metrics.resumedObjects.inc();
+      logger.info(
+        { object: objectKey, nextRecord: progress.resumeAt },
+        'resuming the object after its last committed record',
+      );
+    }
+    /** Writes how far the object got into the open transaction, and commits it. */
+    const commitProgress = async (nextRecord: number) => {
+      const entry = { objectKey, etag, processedAt: now(), resume: { offset: message.offset, nextRecord } };
+      await output.send(options.seenObjectsTopic, [seenObjectMessage(entry, message.partition)]);
+      seen.markPending(message.partition, offset, entry);
+      await output.commitProgress();
+    };
     try {
       if (!forced && ref.etag === null && seen.has(message.partition, objectKey, etag, now())) {
         metrics.objects.inc({ outcome: 'duplicate' });
         return;
       }
-      const records = await sendRecords(ref, etag, countingBytes(opened.body), output, progress);
+      const records = await sendRecords(
+        ref,
+        etag,
+        countingBytes(opened.body),
+        output,
+        progress,
+        commitProgress,
+      );
       const entry = { objectKey, etag, processedAt: now() };
       await output.send(options.seenObjectsTopic, [seenObjectMessage(entry, message.partition)]);
       await output.send(options.logFileHashesTopic, [

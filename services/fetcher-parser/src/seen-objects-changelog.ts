@@ -2,7 +2,13 @@ import type { Message } from 'kafkajs';
 import { z } from 'zod';
 import type { SeenObject } from './seen-objects.js';
 
-const changelogValue = z.object({ etag: z.string(), processedAt: z.number().int().nonnegative() });
+const changelogValue = z.object({
+  etag: z.string(),
+  processedAt: z.number().int().nonnegative(),
+  resume: z
+    .object({ offset: z.string().regex(/^\d+$/), nextRecord: z.number().int().nonnegative() })
+    .optional(),
+});
 
 /**
  * The changelog entry for a processed object, keyed by `s3://bucket/key` so compaction keeps one per
@@ -11,7 +17,11 @@ const changelogValue = z.object({ etag: z.string(), processedAt: z.number().int(
 export function seenObjectMessage(seen: SeenObject, partition: number): Message {
   return {
     key: seen.objectKey,
-    value: JSON.stringify({ etag: seen.etag, processedAt: seen.processedAt }),
+    value: JSON.stringify({
+      etag: seen.etag,
+      processedAt: seen.processedAt,
+      ...(seen.resume ? { resume: seen.resume } : {}),
+    }),
     partition,
   };
 }
@@ -26,5 +36,7 @@ export function parseSeenObject(key: Buffer | null, value: Buffer | null): SeenO
     return null;
   }
   const result = changelogValue.safeParse(parsed);
-  return result.success ? { objectKey: key.toString(), ...result.data } : null;
+  if (!result.success) return null;
+  const { resume, ...entry } = result.data;
+  return { objectKey: key.toString(), ...entry, ...(resume ? { resume } : {}) };
 }

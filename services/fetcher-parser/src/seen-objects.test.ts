@@ -6,6 +6,38 @@ const hour = 3_600_000;
 const entry = (objectKey: string, etag: string, processedAt: number) => ({ objectKey, etag, processedAt });
 
 describe('SeenObjects', () => {
+  it('keeps a committed progress entry as the resume point of the same input message, never as a duplicate', () => {
+    const seen = new SeenObjects(hour);
+    const progress = { ...entry('s3://b/big', 'e', 0), resume: { offset: '7', nextRecord: 20_000 } };
+    seen.beginMessage(0, 7n);
+    seen.markPending(0, 7n, progress);
+    expect(seen.has(0, 's3://b/big', 'e', 1)).toBe(false);
+    expect(seen.nextRecord(0, 's3://b/big', 'e', '7')).toBe(0);
+    seen.commit(0, 1);
+    expect(seen.has(0, 's3://b/big', 'e', 1)).toBe(false);
+    expect(seen.nextRecord(0, 's3://b/big', 'e', '7')).toBe(20_000);
+    // Another reference, or another version of the object, starts at its first record.
+    expect(seen.nextRecord(0, 's3://b/big', 'e', '8')).toBe(0);
+    expect(seen.nextRecord(0, 's3://b/big', 'other', '7')).toBe(0);
+    // The final entry replaces the progress: a duplicate from then on.
+    seen.beginMessage(0, 7n);
+    seen.markPending(0, 7n, entry('s3://b/big', 'e', 2));
+    seen.commit(0, 2);
+    expect(seen.has(0, 's3://b/big', 'e', 3)).toBe(true);
+    expect(seen.nextRecord(0, 's3://b/big', 'e', '7')).toBe(0);
+  });
+
+  it('reads a progress entry back from the changelog, and restores it', () => {
+    const progress = { ...entry('s3://b/big', 'e', 5), resume: { offset: '12', nextRecord: 30_000 } };
+    const message = seenObjectMessage(progress, 1);
+    const parsed = parseSeenObject(Buffer.from(message.key as string), Buffer.from(message.value as string));
+    expect(parsed).toEqual(progress);
+    const seen = new SeenObjects(hour);
+    seen.restore(1, [entry('s3://b/big', 'old', 1), parsed!], 10);
+    expect(seen.nextRecord(1, 's3://b/big', 'e', '12')).toBe(30_000);
+    expect(seen.has(1, 's3://b/big', 'old', 10)).toBe(false);
+  });
+
   it('knows an object once its transaction committed, and only that version of it', () => {
     const seen = new SeenObjects(24 * hour);
     seen.beginMessage(0, 10n);

@@ -4,6 +4,16 @@ export interface SeenObject {
   etag: string;
   /** epoch milliseconds */
   processedAt: number;
+  /**
+   * Set while the object is still being read, over several transactions: the input message handling it
+   * and the index of the first record not yet committed. Such an entry is a resume point, not a duplicate.
+   */
+  resume?: ObjectProgress;
+}
+
+export interface ObjectProgress {
+  offset: string;
+  nextRecord: number;
 }
 
 interface PendingObject extends SeenObject {
@@ -61,8 +71,19 @@ export class SeenObjects {
     const state = this.partitions.get(partition);
     if (!state) return false;
     const seen = state.committed.get(objectKey);
-    if (seen && seen.etag === etag && this.isLive(seen, now)) return true;
-    return state.pending.some((entry) => entry.objectKey === objectKey && entry.etag === etag);
+    if (seen && !seen.resume && seen.etag === etag && this.isLive(seen, now)) return true;
+    return state.pending.some(
+      (entry) => !entry.resume && entry.objectKey === objectKey && entry.etag === etag,
+    );
+  }
+
+  /**
+   * The index of the first record of this object version not yet committed by the input message at
+   * `offset` (0 when it has not begun): a restarted or retried message resumes there.
+   */
+  nextRecord(partition: number, objectKey: string, etag: string, offset: string): number {
+    const seen = this.partitions.get(partition)?.committed.get(objectKey);
+    return seen?.resume && seen.etag === etag && seen.resume.offset === offset ? seen.resume.nextRecord : 0;
   }
 
   markPending(partition: number, offset: bigint, seen: SeenObject): void {

@@ -18,6 +18,10 @@ class RecordedOutput implements TransactionOutput {
     this.deadLetters.push(reason);
   }
   async heartbeat() {}
+  transactionFull() {
+    return false;
+  }
+  async commitProgress() {}
 }
 
 const rules = parseRules(`
