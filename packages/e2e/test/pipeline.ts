@@ -160,11 +160,9 @@ export async function startPipeline(
   };
 }
 
-/** The eventID a delivered log entry carries: its message is the record's own JSON. */
+/** The eventID a delivered log entry carries: its attributes are the record's own fields. */
 export function loggedEventIds(intake: DatadogIntake): string[] {
-  return intake
-    .snapshot()
-    .logs.map((log) => (JSON.parse(String(log.entry.message)) as { eventID: string }).eventID);
+  return intake.snapshot().logs.map((log) => String(log.entry.eventID));
 }
 
 /** The eventID a delivered event names in its text. */

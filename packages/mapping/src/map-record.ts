@@ -1,6 +1,6 @@
 import type { DatadogOutput } from '@trailstream/schemas';
 import { mapToEvent } from './mapping/map-to-event.js';
-import { mapToLog } from './mapping/map-to-log.js';
+import { type LogLocation, mapToLog } from './mapping/map-to-log.js';
 import { parseCloudTrailEvent } from './record/cloudtrail-event.js';
 import { readRecordFacts } from './record/record-facts.js';
 import type { RuleDecision, RuleSet } from './rules/rule-set.js';
@@ -23,9 +23,14 @@ export interface MappedRecord {
 /**
  * One record's JSON to its Datadog outputs. Include rules decide what becomes an event; logs carry
  * every record no exclude rule removed, as Datadog's log forwarder would. Throws MappingError for a
- * record that can never map.
+ * record that can never map. `location` is the S3 object the record was read from (`aws.s3` of its log).
  */
-export function mapRecord(json: string, rules: RuleSet, options: MappingOptions): MappedRecord {
+export function mapRecord(
+  json: string,
+  rules: RuleSet,
+  options: MappingOptions,
+  location: LogLocation | null = null,
+): MappedRecord {
   const event = parseCloudTrailEvent(json);
   const decision = selectRule(rules, event);
   if (decision.kind === 'excluded') return { decision, outputs: [] };
@@ -45,7 +50,7 @@ export function mapRecord(json: string, rules: RuleSet, options: MappingOptions)
   }
   if (options.mode !== 'events') {
     const ruleTags = decision.kind === 'included' ? decision.rule.overrides.tags : [];
-    const log = mapToLog(facts, json, options.logService, ruleTags);
+    const log = mapToLog(facts, json, location, options.logService, ruleTags);
     outputs.push({ kind: 'log', eventID, eventTime: facts.eventTime, event: null, log });
   }
   return { decision, outputs };

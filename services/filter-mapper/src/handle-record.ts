@@ -1,6 +1,11 @@
 import { MappingError, type MappingOptions, mapRecord, type RuleSet } from '@trailstream/mapping';
 import type { StageMessage, TransactionOutput } from '@trailstream/runtime';
-import { ContractError, cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
+import {
+  type CloudTrailRecord,
+  ContractError,
+  cloudTrailRecordContract,
+  datadogOutputContract,
+} from '@trailstream/schemas';
 import type { FilterMapperMetrics } from './metrics.js';
 
 export interface RecordHandlerOptions {
@@ -23,9 +28,9 @@ export function createRecordHandler(options: RecordHandlerOptions) {
 
   return async function handleRecord(message: StageMessage, output: TransactionOutput): Promise<void> {
     if (message.value === null) return deadLetter(output, 'empty-message', 'the message has no value');
-    let json: string;
+    let record: CloudTrailRecord;
     try {
-      json = cloudTrailRecordContract.decode(message.value, message.headers).json;
+      record = cloudTrailRecordContract.decode(message.value, message.headers);
     } catch (error) {
       if (!(error instanceof ContractError)) throw error;
       return deadLetter(output, 'undecodable-record', error.message);
@@ -33,7 +38,7 @@ export function createRecordHandler(options: RecordHandlerOptions) {
 
     let mapped: ReturnType<typeof mapRecord>;
     try {
-      mapped = mapRecord(json, options.rules(), options.mapping);
+      mapped = mapRecord(record.json, options.rules(), options.mapping, record.origin);
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
       return deadLetter(output, error.reasonClass, error.message);

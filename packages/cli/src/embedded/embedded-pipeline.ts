@@ -68,7 +68,7 @@ export async function runEmbeddedPipeline(run: EmbeddedRun): Promise<RunSummary>
           index,
         });
         records++;
-        const { decision, outputs } = mapRecord(record.json, run.rules, run.mapping);
+        const { decision, outputs } = mapRecord(record.json, run.rules, run.mapping, record.origin);
         if (decision.kind === 'excluded') increment(summary.excludedByRule, decision.rule.name);
         if (decision.kind === 'not-included') summary.notIncluded++;
         if (outputs.length > 0) summary.kept++;
