@@ -168,3 +168,18 @@ creates them all): every topic's name, the partitions, the state topics' setting
   readOnly: true
 {{- end }}
 {{- end -}}
+
+{{/*
+The Datadog Agent's OpenMetrics check for one stage's /metrics: trailstream_emitter_delivered_total becomes
+trailstream.emitter_delivered.count (the names deploy/datadog uses), tagged with the stage.
+*/}}
+{{- define "trailstream.openmetricsCheck" -}}
+{{- $instance := dict
+  "openmetrics_endpoint" "http://%%host%%:8080/metrics"
+  "namespace" "trailstream"
+  "raw_metric_prefix" "trailstream_"
+  "metrics" (list "trailstream_.*")
+  "tags" (list (printf "trailstream_stage:%s" .stage))
+  "min_collection_interval" .autodiscovery.collectionIntervalSeconds -}}
+{{- dict "openmetrics" (dict "instances" (list $instance)) | toJson -}}
+{{- end }}
