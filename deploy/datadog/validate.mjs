@@ -48,7 +48,10 @@ const check = (name, value, what) => {
 check('Dashboard', dashboard, 'dashboard.json');
 if (!Array.isArray(monitors) || monitors.length === 0)
   problems.push('monitors.json must be a list of monitors');
-else monitors.forEach((monitor, i) => check('Monitor', monitor, `monitors.json[${i}] ${monitor.name}`));
+else {
+  for (const [i, monitor] of monitors.entries())
+    check('Monitor', monitor, `monitors.json[${i}] ${monitor.name}`);
+}
 
 // --- every metric named is exported
 /** Metrics of Datadog Agent integrations, not of Trailstream, that the files may use. */
