@@ -134,6 +134,15 @@ for (let i = 0; i < args.length; i += 3) {
       );
     if (instance?.namespace !== 'trailstream' || instance?.raw_metric_prefix !== 'trailstream_')
       problems.push(`${where}: the check must name metrics trailstream.* as deploy/datadog queries them`);
+    // The check's patterns match names without the raw prefix: each metric queried must match one.
+    const patterns = (instance?.metrics ?? []).map((pattern) => new RegExp(`^(?:${pattern})$`));
+    for (const metric of named) {
+      if (!metric.startsWith('trailstream.')) continue;
+      const [base] = prometheusNames(metric);
+      const unprefixed = base.slice('trailstream_'.length);
+      if (!patterns.some((pattern) => pattern.test(unprefixed) || pattern.test(`${unprefixed}_total`)))
+        problems.push(`${where}: the check's metrics patterns do not collect ${metric}`);
+    }
     annotated++;
   }
 }
