@@ -45,7 +45,8 @@ function mergedElements(items: readonly Json[]): Json {
 function extentOf(value: Json, level: number): Extent {
   const shape = Array.isArray(value) ? mergedElements(value) : value;
   if (!isObject(shape)) return { attributes: 1, depth: level };
-  let attributes = 0;
+  // Scalars beside objects in one array are one more attribute, at the array's own path.
+  let attributes = Array.isArray(value) && value.some((item) => !isObject(item) && !Array.isArray(item)) ? 1 : 0;
   let depth = level;
   for (const child of Object.values(shape)) {
     const extent = extentOf(child, level + 1);
@@ -53,6 +54,35 @@ function extentOf(value: Json, level: number): Extent {
     depth = Math.max(depth, extent.depth);
   }
   return { attributes: Math.max(attributes, 1), depth };
+}
+
+/**
+ * Upper bounds of a record's extent in one walk of the parsed record, allocating nothing: the exact depth,
+ * and every leaf counted (array elements not merged, so never fewer than Datadog's paths). When even the
+ * bounds fit, the exact count is not needed (the usual record, by far).
+ */
+export function extentBounds(event: CloudTrailEvent): Extent {
+  const bounds = { attributes: 0, depth: 0 };
+  const walk = (value: Json, level: number): void => {
+    if (typeof value !== 'object' || value === null) {
+      bounds.attributes++;
+      return;
+    }
+    if (Array.isArray(value)) {
+      if (value.length === 0) bounds.attributes++;
+      for (const item of value) walk(item, level);
+      return;
+    }
+    let empty = true;
+    for (const key in value) {
+      empty = false;
+      if (level + 1 > bounds.depth) bounds.depth = level + 1;
+      walk((value as Record<string, Json>)[key], level + 1);
+    }
+    if (empty) bounds.attributes++;
+  };
+  walk(event, 0);
+  return bounds;
 }
 
 /** The record's fields and their extents; one walk of the already parsed record. */

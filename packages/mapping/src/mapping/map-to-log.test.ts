@@ -5,6 +5,7 @@ import { datadogLogProblems } from '../../test/datadog-event-problems.js';
 import { mapRecord } from '../map-record.js';
 import { defaultRulesPath } from '../rules/default-rules.js';
 import { parseRules } from '../rules/parse-rules.js';
+import { extentBounds, recordExtent } from './log-attributes.js';
 import { appendMembers } from './map-to-log.js';
 
 const rules = parseRules(readFileSync(defaultRulesPath, 'utf8'));
@@ -83,5 +84,13 @@ describe('a log in the Forwarder shape', () => {
     const arn = 'arn:aws:sts::123456789012:assumed-role/ec2-role/i-0123456789abcdef0';
     expect(sent(record({ userIdentity: { type: 'AssumedRole', arn } })).host).toBe('i-0123456789abcdef0');
     expect(sent(record({})).host).toBeUndefined();
+  });
+});
+
+describe('the bounds of a record', () => {
+  it('are its exact depth and at least its attribute count', () => {
+    const event = { a: { b: [1, { c: 'x' }, { c: 'y' }] }, d: [], e: {} };
+    expect(extentBounds(event)).toEqual({ attributes: 5, depth: 3 });
+    expect(recordExtent(event)).toEqual({ attributes: 4, depth: 3 });
   });
 });

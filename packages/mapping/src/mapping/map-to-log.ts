@@ -4,6 +4,7 @@ import { MappingError } from '../mapping-error.js';
 import type { RecordFacts } from '../record/record-facts.js';
 import { recordTags } from './event-tags.js';
 import {
+  extentBounds,
   fitRecordToLimits,
   jsonStringAttributesKey,
   logAttributeLimits,
@@ -75,9 +76,9 @@ export function mapToLog(
   const { event, host } = facts;
   const ddtags = recordTags(facts, ruleTags).join(',');
   const added = (location === null ? 0 : 2) + 3 + (host === null ? 0 : 1) + sentLaterAttributes;
-  const extent = recordExtent(event);
-  const fits =
-    extent.depth <= logAttributeLimits.depth && extent.attributes + added <= logAttributeLimits.attributes;
+  const within = ({ depth, attributes }: { depth: number; attributes: number }) =>
+    depth <= logAttributeLimits.depth && attributes + added <= logAttributeLimits.attributes;
+  const fits = within(extentBounds(event)) || within(recordExtent(event));
   const collides = shapeFields.some((field) => Object.hasOwn(event, field));
 
   let attributes: string;
