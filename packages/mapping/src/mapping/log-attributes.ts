@@ -46,7 +46,8 @@ function extentOf(value: Json, level: number): Extent {
   const shape = Array.isArray(value) ? mergedElements(value) : value;
   if (!isObject(shape)) return { attributes: 1, depth: level };
   // Scalars beside objects in one array are one more attribute, at the array's own path.
-  let attributes = Array.isArray(value) && value.some((item) => !isObject(item) && !Array.isArray(item)) ? 1 : 0;
+  let attributes =
+    Array.isArray(value) && value.some((item) => !isObject(item) && !Array.isArray(item)) ? 1 : 0;
   let depth = level;
   for (const child of Object.values(shape)) {
     const extent = extentOf(child, level + 1);
