@@ -5,7 +5,10 @@
 #   - docker-compose.yml: loaded by the Compose specification's reference parser (compose-go);
 #   - the environment compose and the chart give each process passes that process's own config validation;
 #   - the shell scripts' syntax, the JSON files, the chart's copy of the default rules, and that the
-#     Grafana dashboard charts only metrics the services define.
+#     Grafana dashboard charts only metrics the services define;
+#   - deploy/datadog: the dashboard and monitors against the Dashboard and Monitor schemas of Datadog's v1
+#     OpenAPI spec (vendored), every metric they query exported by a service, and the chart's Datadog
+#     autodiscovery annotations as rendered (on by default, absent when turned off).
 # helm and compose-go are built from the Go module proxy into .local/tools on first use (about 3 minutes
 # on 2 cores with a cold Go cache), then reused.
 set -euo pipefail
@@ -44,6 +47,18 @@ for values in "$chart"/ci/*-values.yaml; do
   "$helm" template trailstream "$chart" --kube-version "$kube_version" -f "$values" >"$rendered/$(basename "$values")"
 done
 
+step "chart: Datadog autodiscovery annotations (OpenMetrics check) on every stage, and none when turned off"
+"$helm" template trailstream "$chart" --kube-version "$kube_version" \
+  --set metrics.datadogAutodiscovery.enabled=false >"$rendered/no-autodiscovery.yaml"
+annotation_args=()
+for file in "$rendered"/*.yaml; do
+  case "$file" in
+    */no-autodiscovery.yaml) annotation_args+=(--annotations off "$file") ;;
+    *) annotation_args+=(--annotations on "$file") ;;
+  esac
+done
+node deploy/datadog/validate.mjs "${annotation_args[@]}"
+
 step "chart: refuses what the services cannot do (MSK IAM auth) and values it does not know"
 refused() { # <--set assignment>
   if "$helm" template trailstream "$chart" --kube-version "$kube_version" --set "$1" >/dev/null 2>&1; then
@@ -71,7 +86,7 @@ node --conditions=@trailstream/source --import tsx deploy/check-stage-config.mjs
 step "scripts and JSON"
 sh -n deploy/docker/entrypoint.sh
 bash -n deploy/compose/localstack/ready.d/*.sh
-for json in deploy/aws/*.json deploy/grafana/*.json; do
+for json in deploy/aws/*.json deploy/grafana/*.json deploy/datadog/*.json; do
   node -e 'JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"))' "$json"
 done
 echo "shell syntax and JSON are valid"

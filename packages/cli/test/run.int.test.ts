@@ -15,6 +15,28 @@ function summaryValue(stderr: string, label: string): string {
   return new RegExp(`^  ${label} +(.*)$`, 'm').exec(stderr)?.[1] ?? '';
 }
 
+/** The summary's record lines, which must add up to the records read. */
+function recordOutcomes(stderr: string): Record<string, number> {
+  const outcomes: Record<string, number> = {};
+  for (const [, label, count] of stderr.matchAll(/^ {4}(\S.*?) {2,}(\d+)/gm))
+    outcomes[label!] = Number(count);
+  return outcomes;
+}
+
+function expectSummaryAddsUp(stderr: string): Record<string, number> {
+  const outcomes = recordOutcomes(stderr);
+  expect(Object.keys(outcomes)).toEqual([
+    'sent as event and log',
+    'sent as event only',
+    'sent as log only',
+    'dropped by the rules',
+    'dead letters',
+  ]);
+  const sum = Object.values(outcomes).reduce((a, b) => a + b, 0);
+  expect(sum).toBe(Number(summaryValue(stderr, 'records')));
+  return outcomes;
+}
+
 describe('trailstream run (npm start)', () => {
   it('prints the events the bundled trail becomes, one Datadog event body per line, and a summary', async () => {
     const result = await runCli(['run']);
@@ -27,6 +49,7 @@ describe('trailstream run (npm start)', () => {
     expect(summaryValue(result.stderr, 'files')).toMatch(/^55 read; unreadable: none/);
     expect(summaryValue(result.stderr, 'records')).toBe('2900');
     expect(summaryValue(result.stderr, 'events')).toBe(String(events.length));
+    expect(expectSummaryAddsUp(result.stderr)['sent as event only']).toBe(events.length);
     expect(events.length).toBeGreaterThan(100);
     for (const event of events) {
       expect(event.title.length).toBeLessThanOrEqual(eventLimits.titleChars);
@@ -49,8 +72,28 @@ describe('trailstream run (npm start)', () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(logs).toHaveLength(2900);
-    expect(logs[0]).toMatchObject({ ddsource: 'cloudtrail', service: 'cloudtrail' });
-    expect(JSON.parse(logs[0].message).eventID).toBeTruthy();
+    // The Forwarder's shape: the record's own fields at the top level.
+    expect(logs[0]).toMatchObject({
+      eventID: expect.any(String),
+      ddsource: 'cloudtrail',
+      ddsourcecategory: 'aws',
+      service: 'cloudtrail',
+      aws: { s3: { bucket: 'local', key: expect.stringContaining('CloudTrail') } },
+    });
+    expect(logs[0]).not.toHaveProperty('message');
+    const outcomes = expectSummaryAddsUp(result.stderr);
+    expect(outcomes['sent as log only']).toBe(2900);
+    expect(summaryValue(result.stderr, 'logs')).toBe('2900');
+  });
+
+  it('in both mode the summary adds up too: events with their logs, the rest logs only', async () => {
+    const result = await runCli(['run', '--mode', 'both']);
+    expect(result.code, result.stderr).toBe(0);
+    const outcomes = expectSummaryAddsUp(result.stderr);
+    expect(outcomes['sent as event and log']).toBe(Number(summaryValue(result.stderr, 'events')));
+    expect(outcomes['sent as event and log']! + outcomes['sent as log only']!).toBe(
+      Number(summaryValue(result.stderr, 'logs')),
+    );
   });
 
   it('reads the same trail from an S3 bucket, enumerated like discovery does', async () => {
@@ -178,8 +221,9 @@ describe('trailstream run (npm start)', () => {
     expect(result.code, result.stderr).toBe(0);
     const logs = result.stdout.trim().split('\n');
     expect(logs, result.stderr).toHaveLength(2_998);
-    expect(summaryValue(result.stderr, 'dead letters')).toMatch(
-      /^(invalid-record=1, record-too-deep=1|record-too-deep=1, invalid-record=1) /,
+    expect(expectSummaryAddsUp(result.stderr)['dead letters']).toBe(2);
+    expect(result.stderr).toMatch(
+      /^ {4}dead letters +2: (invalid-record=1, record-too-deep=1|record-too-deep=1, invalid-record=1) /m,
     );
     expect(result.stderr).toContain('skipped record 417 of no-id.json.gz: invalid-record');
     expect(result.stderr).toContain('skipped record 600 of deep.json.gz: record-too-deep');

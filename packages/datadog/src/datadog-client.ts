@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import type { ApiKey } from './api-key.js';
-import type { EventPayload, LogEntry } from './payloads.js';
+import { type EventPayload, type LogEntry, logBatchBody } from './payloads.js';
 import {
   type AttemptOutcome,
   classifyResponse,
@@ -75,7 +75,7 @@ export class DatadogClient {
   }
 
   async sendLogs(entries: readonly LogEntry[], signal?: AbortSignal): Promise<AttemptOutcome> {
-    const body = await gzipAsync(Buffer.from(JSON.stringify(entries)));
+    const body = await gzipAsync(Buffer.from(logBatchBody(entries)));
     return this.#post('logs', body, { 'content-encoding': 'gzip' }, signal);
   }
 

@@ -27,7 +27,14 @@ export {
 } from './late-item-policy.js';
 export { eventLimits, logLimits } from './limits.js';
 export { type BatchLimits, logBatchLimits, planLogBatches } from './log-batches.js';
-export { type EventPayload, type LogEntry, toEventPayload, toLogEntry } from './payloads.js';
+export {
+  type EventPayload,
+  type LogEntry,
+  logBatchBody,
+  logEntryBytes,
+  toEventPayload,
+  toLogEntry,
+} from './payloads.js';
 export { RateBudget, type RateBudgetOptions } from './rate-budget.js';
 export {
   type AttemptOutcome,

@@ -1,8 +1,8 @@
-import type { DatadogOutput } from '@trailstream/schemas';
+import type { DatadogLog, DatadogOutput } from '@trailstream/schemas';
 import { describe, expect, it } from 'vitest';
 import { applyLateEventPolicy, applyLateLogPolicy, applyLatePolicy, LATE_TAG } from './late-item-policy.js';
 import { eventLimits } from './limits.js';
-import type { EventPayload, LogEntry } from './payloads.js';
+import type { EventPayload } from './payloads.js';
 
 const now = Date.parse('2024-03-02T12:00:00Z') / 1000;
 const hours = (count: number) => count * 3600;
@@ -18,11 +18,13 @@ const event = (dateHappened: number, overrides: Partial<EventPayload> = {}): Eve
   ...overrides,
 });
 
-const log: LogEntry = {
-  message: '{"eventTime":"x"}',
-  ddsource: 'cloudtrail',
-  service: 'cloudtrail',
+const log: DatadogLog = {
+  attributes: '{"eventTime":"x","ddsource":"cloudtrail","service":"cloudtrail"}',
   ddtags: 'env:prod',
+};
+const sent = (json: string) => JSON.parse(json) as Record<string, unknown>;
+const recentEntry = {
+  json: '{"eventTime":"x","ddsource":"cloudtrail","service":"cloudtrail","ddtags":"env:prod"}',
 };
 
 describe('applyLateEventPolicy', () => {
@@ -43,11 +45,8 @@ describe('applyLateEventPolicy', () => {
     expect(decision.payload.date_happened).toBe(now);
     expect(decision.payload.text).toContain('alice logged in');
     expect(decision.payload.text).toContain('Originally happened at 2024-03-01T06:00:00Z');
-    expect(decision.payload.tags).toEqual([
-      'source:cloudtrail',
-      LATE_TAG,
-      'original_event_time:2024-03-01t06:00:00z',
-    ]);
+    // The original time is in the text: a tag holding it would be a new value per event.
+    expect(decision.payload.tags).toEqual(['source:cloudtrail', LATE_TAG]);
   });
 
   it('treats an event as late an hour before the 18 h limit, so retries cannot push it over', () => {
@@ -78,31 +77,31 @@ describe('applyLateEventPolicy', () => {
 });
 
 describe('applyLateLogPolicy', () => {
-  it('leaves a recent log alone', () => {
+  it('sends a recent log as its attributes with ddtags', () => {
     expect(applyLateLogPolicy(log, now - 60, now, 'send-now')).toEqual({
       action: 'send',
-      payload: log,
+      payload: recentEntry,
       late: false,
     });
   });
 
-  it('gives a late log a current timestamp and tags, keeping its message', () => {
+  it('gives a late log a current timestamp and the late tag, keeping its eventTime', () => {
     const decision = applyLateLogPolicy(log, now - hours(48), now, 'send-now');
-    expect(decision).toEqual({
-      action: 'send',
-      late: true,
-      payload: {
-        ...log,
-        timestamp: now * 1000,
-        ddtags: `env:prod,${LATE_TAG},original_event_time:2024-02-29t12:00:00z`,
-      },
+    if (decision.action !== 'send') throw new Error('expected send');
+    expect(decision.late).toBe(true);
+    expect(sent(decision.payload.json)).toEqual({
+      eventTime: 'x',
+      ddsource: 'cloudtrail',
+      service: 'cloudtrail',
+      timestamp: now * 1000,
+      ddtags: `env:prod,${LATE_TAG}`,
     });
   });
 
   it('tags a late log that had no tags without a leading comma', () => {
     const decision = applyLateLogPolicy({ ...log, ddtags: '' }, now - hours(48), now, 'send-now');
     if (decision.action !== 'send') throw new Error('expected send');
-    expect(decision.payload.ddtags.startsWith(LATE_TAG)).toBe(true);
+    expect(sent(decision.payload.json).ddtags).toBe(LATE_TAG);
   });
 
   it('dead-letters a late log under the dead-letter policy', () => {
@@ -120,13 +119,7 @@ describe('applyLatePolicy on an output', () => {
     eventID: 'e-log',
     eventTime,
     event: null,
-    log: {
-      message: log.message,
-      ddsource: 'cloudtrail',
-      service: 'cloudtrail',
-      ddtags: 'env:prod',
-      hostname: null,
-    },
+    log,
   });
   const eventOutput = (dateHappened: number): DatadogOutput => ({
     kind: 'event',
@@ -162,20 +155,19 @@ describe('applyLatePolicy on an output', () => {
   it("dates a log by its record's eventTime", () => {
     expect(applyLatePolicy(logOutput('2024-03-02T11:59:00Z'), nowMs, 'send-now')).toEqual({
       action: 'send-log',
-      payload: log,
+      payload: recentEntry,
       late: false,
     });
-    expect(applyLatePolicy(logOutput('2024-02-29T12:00:00Z'), nowMs, 'send-now')).toMatchObject({
-      action: 'send-log',
-      payload: { timestamp: nowMs },
-      late: true,
-    });
+    const late = applyLatePolicy(logOutput('2024-02-29T12:00:00Z'), nowMs, 'send-now');
+    expect(late).toMatchObject({ action: 'send-log', late: true });
+    if (late.action !== 'send-log') throw new Error('expected send-log');
+    expect(sent(late.payload.json).timestamp).toBe(nowMs);
   });
 
   it('never treats a log without a readable eventTime as late: Datadog dates it at intake', () => {
     expect(applyLatePolicy(logOutput('yesterday'), nowMs, 'dead-letter')).toEqual({
       action: 'send-log',
-      payload: log,
+      payload: recentEntry,
       late: false,
     });
   });

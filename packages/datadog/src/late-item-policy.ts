@@ -1,4 +1,4 @@
-import type { DatadogOutput } from '@trailstream/schemas';
+import type { DatadogLog, DatadogOutput } from '@trailstream/schemas';
 import { eventLimits, logLimits } from './limits.js';
 import { type EventPayload, type LogEntry, toEventPayload, toLogEntry } from './payloads.js';
 
@@ -17,8 +17,8 @@ export const lateItemPolicies = ['send-now', 'dead-letter'] as const satisfies r
  */
 export const lateMarginSeconds = 60 * 60;
 
+/** The one tag a late item gets; its original time goes in the text (events) or stays in eventTime (logs). */
 export const LATE_TAG = 'trailstream_late:true';
-const ORIGINAL_TIME_TAG = 'original_event_time';
 
 /** Too old for Datadog under the `dead-letter` policy. */
 export interface TooOld {
@@ -63,28 +63,26 @@ export function applyLateEventPolicy(
   const original = isoSeconds(event.date_happened);
   const note = `\n\nOriginally happened at ${original}; delivered late, dated at delivery time.`;
   const text = event.text.slice(0, eventLimits.textChars - note.length) + note;
-  const addedTags = [LATE_TAG, `${ORIGINAL_TIME_TAG}:${original.toLowerCase()}`];
-  const tags = [...event.tags.slice(0, eventLimits.tagsPerEvent - addedTags.length), ...addedTags];
+  const tags = [...event.tags.slice(0, eventLimits.tagsPerEvent - 1), LATE_TAG];
   return { action: 'send', payload: { ...event, date_happened: nowSeconds, text, tags }, late: true };
 }
 
 /**
- * A log's date comes from its record (`eventTime` in the message); a `timestamp` attribute takes precedence
- * in Datadog's date remapping, so a late log is dated now while its message keeps the real time.
+ * A log's date comes from its record (the `eventTime` attribute); a `timestamp` attribute takes precedence
+ * in Datadog's date remapping, so a late log is dated now while its eventTime keeps the real time.
  */
 export function applyLateLogPolicy(
-  entry: LogEntry,
+  log: DatadogLog,
   eventTimeSeconds: number,
   nowSeconds: number,
   policy: LateItemPolicy,
 ): LateDecision<LogEntry> {
   if (!isLate(eventTimeSeconds, nowSeconds, logLimits.maxAgeSeconds)) {
-    return { action: 'send', payload: entry, late: false };
+    return { action: 'send', payload: toLogEntry(log), late: false };
   }
   if (policy === 'dead-letter') return tooOld(eventTimeSeconds, nowSeconds);
-  const addedTags = `${LATE_TAG},${ORIGINAL_TIME_TAG}:${isoSeconds(eventTimeSeconds).toLowerCase()}`;
-  const ddtags = entry.ddtags.length === 0 ? addedTags : `${entry.ddtags},${addedTags}`;
-  return { action: 'send', payload: { ...entry, ddtags, timestamp: nowSeconds * 1000 }, late: true };
+  const ddtags = log.ddtags.length === 0 ? LATE_TAG : `${log.ddtags},${LATE_TAG}`;
+  return { action: 'send', payload: toLogEntry({ ...log, ddtags }, nowSeconds * 1000), late: true };
 }
 
 /**
@@ -102,9 +100,8 @@ export function applyLatePolicy(
     const decision = applyLateEventPolicy(toEventPayload(output.event), nowSeconds, policy);
     return decision.action === 'send' ? { ...decision, action: 'send-event' } : decision;
   }
-  const entry = toLogEntry(output.log);
   const eventTimeMs = Date.parse(output.eventTime);
-  if (Number.isNaN(eventTimeMs)) return { action: 'send-log', payload: entry, late: false };
-  const decision = applyLateLogPolicy(entry, Math.floor(eventTimeMs / 1000), nowSeconds, policy);
+  if (Number.isNaN(eventTimeMs)) return { action: 'send-log', payload: toLogEntry(output.log), late: false };
+  const decision = applyLateLogPolicy(output.log, Math.floor(eventTimeMs / 1000), nowSeconds, policy);
   return decision.action === 'send' ? { ...decision, action: 'send-log' } : decision;
 }

@@ -19,4 +19,11 @@ export const logLimits = {
   /** A larger log is truncated by Datadog; we keep each entry under it. */
   entryBytes: 1024 * 1024,
   maxAgeSeconds: 18 * 60 * 60,
+  /**
+   * docs.datadoghq.com/logs/log_collection ("Custom log forwarding"): a log converted to JSON should have
+   * fewer than 256 attributes, nested in fewer than 10 successive levels; beyond, Datadog may transform or
+   * truncate it. Arrays of objects share their paths (`resources.ARN` is one attribute).
+   */
+  attributes: 255,
+  depth: 9,
 } as const;

@@ -13,14 +13,12 @@ export interface EventPayload {
   host?: string;
 }
 
-/** One entry of a `POST /api/v2/logs` batch. `timestamp` (epoch ms) overrides the date Datadog reads from the message. */
+/**
+ * One entry of a `POST /api/v2/logs` batch as the JSON object text sent: the log's attributes with
+ * `ddtags` and, for a re-dated late log, `timestamp` (epoch ms, which overrides the record's eventTime).
+ */
 export interface LogEntry {
-  message: string;
-  ddsource: string;
-  service: string;
-  ddtags: string;
-  hostname?: string;
-  timestamp?: number;
+  json: string;
 }
 
 export function toEventPayload(event: DatadogEvent): EventPayload {
@@ -37,12 +35,20 @@ export function toEventPayload(event: DatadogEvent): EventPayload {
   };
 }
 
-export function toLogEntry(log: DatadogLog): LogEntry {
-  return {
-    message: log.message,
-    ddsource: log.ddsource,
-    service: log.service,
-    ddtags: log.ddtags,
-    ...(log.hostname === null ? {} : { hostname: log.hostname }),
-  };
+/** The entry's JSON: the attributes object with `ddtags` (and `timestamp`) appended, no re-parse. */
+export function toLogEntry(log: DatadogLog, timestampMs: number | null = null): LogEntry {
+  const open = log.attributes.trimEnd().slice(0, -1).trimEnd();
+  const separator = open.endsWith('{') ? '' : ',';
+  const timestamp = timestampMs === null ? '' : `,"timestamp":${timestampMs}`;
+  return { json: `${open}${separator}"ddtags":${JSON.stringify(log.ddtags)}${timestamp}}` };
+}
+
+/** The body of a logs intake request: the entries' JSON as one array. */
+export function logBatchBody(entries: readonly LogEntry[]): string {
+  return `[${entries.map((entry) => entry.json).join(',')}]`;
+}
+
+/** Uncompressed bytes of an entry in a batch body, as the intake counts them. */
+export function logEntryBytes(entry: LogEntry): number {
+  return Buffer.byteLength(entry.json);
 }

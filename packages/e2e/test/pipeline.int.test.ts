@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  expectDatadogNativeOutputs,
   expectEverythingDelivered,
   loggedEventIds,
   type RunningPipeline,
@@ -15,12 +16,13 @@ afterEach(async () => {
 });
 
 describe('the four services end to end', () => {
-  it('SQS mode: every record of a trail uploaded with bucket notifications arrives exactly once', async () => {
+  it('SQS mode: every record of a trail uploaded with bucket notifications arrives exactly once, Datadog-native', async () => {
     pipeline = await startPipeline('sqs');
     const trail = recentTrail(12, 30);
     await pipeline.upload(trail);
     const duplicates = await expectEverythingDelivered(pipeline, trail, 120_000);
     expect(duplicates).toEqual({ events: 0, logs: 0 });
+    expectDatadogNativeOutputs(pipeline);
   });
 
   it('poll mode: the same by listing the bucket', async () => {

@@ -164,11 +164,37 @@ export async function startPipeline(
   };
 }
 
-/** The eventID a delivered log entry carries: its message is the record's own JSON. */
+/** The eventID a delivered log entry carries: its attributes are the record's own fields. */
 export function loggedEventIds(intake: DatadogIntake): string[] {
-  return intake
-    .snapshot()
-    .logs.map((log) => (JSON.parse(String(log.entry.message)) as { eventID: string }).eventID);
+  return intake.snapshot().logs.map((log) => String(log.entry.eventID));
+}
+
+/**
+ * Every delivered log is in the Datadog Forwarder's shape (the record's fields at the top level, with
+ * aws.s3, ddsource, ddsourcecategory, service, ddtags) and no tag key takes a new value per item.
+ */
+export function expectDatadogNativeOutputs(running: RunningPipeline): void {
+  const { logs, tagCardinality } = running.intake.snapshot();
+  expect(logs.length).toBeGreaterThan(0);
+  for (const { entry } of logs) {
+    expect(entry).toMatchObject({
+      eventID: expect.any(String),
+      eventTime: expect.any(String),
+      eventSource: expect.any(String),
+      aws: { s3: { bucket: running.bucket, key: expect.stringContaining('/CloudTrail/') } },
+      ddsource: 'cloudtrail',
+      ddsourcecategory: 'aws',
+      service: 'cloudtrail',
+      ddtags: expect.stringContaining('source:cloudtrail'),
+    });
+    expect(entry).not.toHaveProperty('message');
+  }
+  const keys = Object.entries(tagCardinality);
+  process.stderr.write(`[e2e] tag cardinality (items, distinct values): ${JSON.stringify(tagCardinality)}\n`);
+  expect(keys.map(([key]) => key)).not.toContain('original_event_time');
+  // Unique per event would be as many values as items; grouping tags take a small share of that.
+  const perEvent = keys.filter(([, { items, values }]) => items >= 20 && values > items / 2);
+  expect(perEvent).toEqual([]);
 }
 
 /** The eventID a delivered event names in its text. */

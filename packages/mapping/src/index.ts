@@ -5,8 +5,9 @@ export {
   type OutputMode,
   outputModes,
 } from './map-record.js';
+export { logAttributeLimits } from './mapping/log-attributes.js';
 export { defaultAlertType, mapToEvent, sourceTypeName } from './mapping/map-to-event.js';
-export { logSource, mapToLog } from './mapping/map-to-log.js';
+export { type LogLocation, logSource, logSourceCategory, mapToLog } from './mapping/map-to-log.js';
 export { MappingError, type MappingReason } from './mapping-error.js';
 export { type CloudTrailEvent, parseCloudTrailEvent, readPath } from './record/cloudtrail-event.js';
 export { type Actor, describeActor, instanceHost } from './record/identity.js';

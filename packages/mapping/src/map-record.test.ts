@@ -22,6 +22,7 @@ function fixture(file: string, index: number): string {
 const otel = 'otel-collector-contrib-awslogsencoding/cloudtraillog-testdata/cloudtrail_log.json';
 const panther = 'panther-analysis/panther_rule_tests_cloudtrail.jsonl';
 const base = (account: string, region: string, source: string, name: string) => [
+  'source:cloudtrail',
   `aws_account:${account}`,
   `region:${region}`,
   `eventsource:${source}.amazonaws.com`,
@@ -225,15 +226,16 @@ describe('mapRecord on representative fixture records', () => {
         eventID: 'fbd91225-39aa-4c00-822c-9f0b96e7758f',
         eventTime: '2023-07-10T11:54:48Z',
         event: null,
-        log: {
-          message: json,
-          ddsource: 'cloudtrail',
-          service: 'cloudtrail',
-          ddtags: tags.join(','),
-          hostname: null,
-        },
+        log: { attributes: expect.any(String), ddtags: tags.join(',') },
       },
     ]);
+    // The Forwarder's shape: the record's own fields unchanged, with its attributes beside them.
+    expect(JSON.parse(outputs[1]!.log!.attributes)).toEqual({
+      ...JSON.parse(json),
+      ddsource: 'cloudtrail',
+      ddsourcecategory: 'aws',
+      service: 'cloudtrail',
+    });
     const text = outputs[0]!.event!.text;
     expect(text.split('\n').slice(0, 8)).toEqual([
       '%%% ',
@@ -356,13 +358,15 @@ include:
     expect(output!.event!.aggregationKey).toHaveLength(100);
   });
 
-  it('refuses a log entry over Datadog’s 1 MB once escaped, and keeps a large one under it', () => {
+  it('refuses a log entry over Datadog’s 1 MB, and keeps a large one whole under it', () => {
     const logs: MappingOptions = { mode: 'logs', logService: 'cloudtrail' };
-    const large = ec2Change({ requestParameters: { document: 'a'.repeat(600_000) } });
-    expect(mapRecord(large, defaultRules, logs).outputs[0]!.log!.message).toBe(large);
-    // 300,000 quotes are 600 KB of record JSON and 1.2 MB once the log entry escapes them again.
+    // A structured entry is not escaped a second time: 600 KB of quotes stay about 600 KB.
     const quoted = ec2Change({ requestParameters: { document: '"'.repeat(300_000) } });
-    expect(() => mapRecord(quoted, defaultRules, logs)).toThrow(
+    const [kept] = mapRecord(quoted, defaultRules, logs).outputs;
+    expect(JSON.parse(kept!.log!.attributes)).toMatchObject(JSON.parse(quoted));
+    // CloudTrail caps a record at 256 KB: one over 1 MB is corruption, dead-lettered with the reason.
+    const huge = ec2Change({ requestParameters: { document: 'a'.repeat(1_100_000) } });
+    expect(() => mapRecord(huge, defaultRules, logs)).toThrow(
       expect.objectContaining({
         reasonClass: 'log-too-large',
         message: expect.stringMatching(/over Datadog's 1048576/),

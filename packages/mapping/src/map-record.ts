@@ -1,6 +1,6 @@
 import type { DatadogOutput } from '@trailstream/schemas';
 import { mapToEvent } from './mapping/map-to-event.js';
-import { mapToLog } from './mapping/map-to-log.js';
+import { type LogLocation, mapToLog } from './mapping/map-to-log.js';
 import { MappingError } from './mapping-error.js';
 import { parseCloudTrailEvent } from './record/cloudtrail-event.js';
 import { readRecordFacts } from './record/record-facts.js';
@@ -24,11 +24,16 @@ export interface MappedRecord {
 /**
  * One record's JSON to its Datadog outputs. Include rules decide what becomes an event; logs carry
  * every record no exclude rule removed, as Datadog's log forwarder would. Throws MappingError for a
- * record that can never map.
+ * record that can never map. `location` is the S3 object the record was read from (`aws.s3` of its log).
  */
-export function mapRecord(json: string, rules: RuleSet, options: MappingOptions): MappedRecord {
+export function mapRecord(
+  json: string,
+  rules: RuleSet,
+  options: MappingOptions,
+  location: LogLocation | null = null,
+): MappedRecord {
   try {
-    return mapParsedRecord(json, rules, options);
+    return mapParsedRecord(json, rules, options, location);
   } catch (error) {
     // Printing a part of the record (JSON.stringify) recurses once per level of nesting.
     if (error instanceof RangeError && /call stack/i.test(error.message)) {
@@ -38,7 +43,12 @@ export function mapRecord(json: string, rules: RuleSet, options: MappingOptions)
   }
 }
 
-function mapParsedRecord(json: string, rules: RuleSet, options: MappingOptions): MappedRecord {
+function mapParsedRecord(
+  json: string,
+  rules: RuleSet,
+  options: MappingOptions,
+  location: LogLocation | null,
+): MappedRecord {
   const event = parseCloudTrailEvent(json);
   const decision = selectRule(rules, event);
   if (decision.kind === 'excluded') return { decision, outputs: [] };
@@ -58,7 +68,7 @@ function mapParsedRecord(json: string, rules: RuleSet, options: MappingOptions):
   }
   if (options.mode !== 'events') {
     const ruleTags = decision.kind === 'included' ? decision.rule.overrides.tags : [];
-    const log = mapToLog(facts, json, options.logService, ruleTags);
+    const log = mapToLog(facts, json, location, options.logService, ruleTags);
     outputs.push({ kind: 'log', eventID, eventTime: facts.eventTime, event: null, log });
   }
   return { decision, outputs };

@@ -71,7 +71,10 @@ const log: DatadogOutput = {
   eventID: 'e1',
   eventTime: '2024-05-01T10:00:00Z',
   event: null,
-  log: { message: '{}', ddsource: 'cloudtrail', service: 'cloudtrail', ddtags: 'a:b', hostname: null },
+  log: {
+    attributes: '{"eventID":"e1","aws":{"s3":{"bucket":"b","key":"k"}},"ddsource":"cloudtrail"}',
+    ddtags: 'a:b',
+  },
 };
 
 const deadLetter: DeadLetter = {
@@ -204,6 +207,39 @@ describe('schema compatibility', () => {
       originalValueBytes: null,
       originalValueSha256: null,
       originalRecord: null,
+    });
+  });
+
+  it('a v1 log (the record as a message string) decodes to the entry v1 code sent', () => {
+    const v1 = datadogOutputContract.versions.get(1)!;
+    const record = '{"eventID":"e1","eventTime":"2024-05-01T10:00:00Z"}';
+    const written = {
+      ...log,
+      log: { message: record, ddsource: 'cloudtrail', service: 'audit', ddtags: 'a:b', hostname: 'i-0abc' },
+    };
+    const decoded = datadogOutputContract.decode(v1.toBuffer(written), {
+      [SCHEMA_HEADER]: datadogOutputContract.name,
+      [SCHEMA_VERSION_HEADER]: '1',
+    });
+    expect(decoded.log).toEqual({ attributes: expect.any(String), ddtags: 'a:b' });
+    expect(JSON.parse(decoded.log!.attributes)).toEqual({
+      message: record,
+      ddsource: 'cloudtrail',
+      service: 'audit',
+      hostname: 'i-0abc',
+    });
+  });
+
+  it('a v2 log is written with none of the v1 fields', () => {
+    const v2 = datadogOutputContract.versions.get(2)!;
+    const wire = v2.fromBuffer(datadogOutputContract.encode(log).value) as { log: Record<string, unknown> };
+    expect(wire.log).toEqual({
+      attributes: log.log!.attributes,
+      ddtags: 'a:b',
+      message: null,
+      ddsource: null,
+      service: null,
+      hostname: null,
     });
   });
 

@@ -47,10 +47,15 @@ const eventPayload = (index: number): EventPayload => ({
   source_type_name: 'amazon web services',
 });
 const logEntry = (index: number): LogEntry => ({
-  message: JSON.stringify({ eventID: randomUUID(), eventName: 'GetObject', index, padding: 'x'.repeat(800) }),
-  ddsource: 'cloudtrail',
-  service: 'cloudtrail',
-  ddtags: 'env:bench',
+  json: JSON.stringify({
+    eventID: randomUUID(),
+    eventName: 'GetObject',
+    index,
+    padding: 'x'.repeat(800),
+    ddsource: 'cloudtrail',
+    service: 'cloudtrail',
+    ddtags: 'env:bench',
+  }),
 });
 
 let startedAt = performance.now();

@@ -5,6 +5,7 @@ import {
   deliverLogs,
   type ItemResult,
   type LateItemPolicy,
+  logEntryBytes,
   planLogBatches,
   type RateBudget,
 } from '@trailstream/datadog';
@@ -99,7 +100,7 @@ export async function deliverMessages(
     }),
   );
   const sendLogs = (async () => {
-    const batches = planLogBatches(logs, (item) => Buffer.byteLength(JSON.stringify(item.entry)));
+    const batches = planLogBatches(logs, (item) => logEntryBytes(item.entry));
     for (const batch of batches) {
       await unlessFailed(async () => {
         const results = await deliverLogs(

@@ -30,11 +30,8 @@ const logOutput = (eventTime: string): DatadogOutput => ({
   eventTime,
   event: null,
   log: {
-    message: JSON.stringify({ eventTime }),
-    ddsource: 'cloudtrail',
-    service: 'cloudtrail',
+    attributes: JSON.stringify({ eventTime, ddsource: 'cloudtrail', service: 'cloudtrail' }),
     ddtags: 'env:prod',
-    hostname: null,
   },
 });
 
@@ -66,13 +63,14 @@ describe('planDelivery', () => {
 
   it('turns a log output into a logs intake entry', () => {
     const [item] = planDelivery([consumed(logOutput(minutesAgo(1)))], nowMs, 'send-now');
-    expect(item).toMatchObject({
-      kind: 'log',
-      index: 0,
-      late: false,
-      entry: { ddsource: 'cloudtrail', ddtags: 'env:prod' },
+    expect(item).toMatchObject({ kind: 'log', index: 0, late: false });
+    if (item?.kind !== 'log') throw new Error('expected a log');
+    expect(JSON.parse(item.entry.json)).toEqual({
+      eventTime: minutesAgo(1),
+      ddsource: 'cloudtrail',
+      service: 'cloudtrail',
+      ddtags: 'env:prod',
     });
-    expect(item).not.toHaveProperty('entry.hostname');
   });
 
   it('re-dates late items under send-now and dead-letters them under dead-letter', () => {
@@ -84,8 +82,9 @@ describe('planDelivery', () => {
     );
     expect(sendNow).toMatchObject([
       { kind: 'event', late: true, payload: { date_happened: nowMs / 1000 } },
-      { kind: 'log', late: true, entry: { timestamp: nowMs } },
+      { kind: 'log', late: true },
     ]);
+    expect(sendNow[1]?.kind === 'log' && JSON.parse(sendNow[1].entry.json).timestamp).toBe(nowMs);
     expect(sendNow[0]?.kind === 'event' && sendNow[0].payload.tags).toContain(LATE_TAG);
     const deadLetter = planDelivery(
       [consumed(eventOutput(old)), consumed(logOutput(old), '1')],

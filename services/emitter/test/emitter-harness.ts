@@ -143,11 +143,15 @@ export const logOutput = (id: string, eventTime = new Date().toISOString()): Dat
   eventTime,
   event: null,
   log: {
-    message: JSON.stringify({ eventID: id, eventTime, eventName: 'GetObject' }),
-    ddsource: 'cloudtrail',
-    service: 'cloudtrail',
+    attributes: JSON.stringify({
+      eventID: id,
+      eventTime,
+      eventName: 'GetObject',
+      ddsource: 'cloudtrail',
+      ddsourcecategory: 'aws',
+      service: 'cloudtrail',
+    }),
     ddtags: 'env:test',
-    hostname: null,
   },
 });
 

@@ -23,7 +23,8 @@ function run(mode: OutputMode, rounds: number) {
     for (const message of messages) {
       try {
         const record = cloudTrailRecordContract.decode(message.value, message.headers);
-        for (const output of mapRecord(record.json, rules, { mode, logService: 'cloudtrail' }).outputs) {
+        for (const output of mapRecord(record.json, rules, { mode, logService: 'cloudtrail' }, record.origin)
+          .outputs) {
           datadogOutputContract.encode(output);
           outputs++;
         }

@@ -1,6 +1,7 @@
 import { MappingError, type MappingOptions, mapRecord, type RuleSet } from '@trailstream/mapping';
 import type { StageMessage, TransactionOutput } from '@trailstream/runtime';
 import {
+  type CloudTrailRecord,
   ContractError,
   cloudTrailRecordContract,
   datadogOutputContract,
@@ -34,10 +35,9 @@ export function createRecordHandler(options: RecordHandlerOptions) {
 
   return async function handleRecord(message: StageMessage, output: TransactionOutput): Promise<void> {
     if (message.value === null) return deadLetter(output, 'empty-message', 'the message has no value');
-    let json: string;
-    let origin: RecordOrigin;
+    let record: CloudTrailRecord;
     try {
-      ({ json, origin } = cloudTrailRecordContract.decode(message.value, message.headers));
+      record = cloudTrailRecordContract.decode(message.value, message.headers);
     } catch (error) {
       if (!(error instanceof ContractError)) throw error;
       return deadLetter(output, 'undecodable-record', error.message);
@@ -45,10 +45,13 @@ export function createRecordHandler(options: RecordHandlerOptions) {
 
     let mapped: ReturnType<typeof mapRecord>;
     try {
-      mapped = mapRecord(json, options.rules(), options.mapping);
+      mapped = mapRecord(record.json, options.rules(), options.mapping, record.origin);
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
-      return deadLetter(output, error.reasonClass, error.message, { value: message.value, origin });
+      return deadLetter(output, error.reasonClass, error.message, {
+        value: message.value,
+        origin: record.origin,
+      });
     }
 
     const { decision, outputs } = mapped;

@@ -168,3 +168,19 @@ creates them all): every topic's name, the partitions, the state topics' setting
   readOnly: true
 {{- end }}
 {{- end -}}
+
+{{/*
+The Datadog Agent's OpenMetrics check for one stage's /metrics: trailstream_emitter_delivered_total becomes
+trailstream.emitter_delivered.count (the names deploy/datadog uses), tagged with the stage. The patterns
+match names without the raw prefix and leave out the Node.js process metrics (custom metrics are billed).
+*/}}
+{{- define "trailstream.openmetricsCheck" -}}
+{{- $instance := dict
+  "openmetrics_endpoint" "http://%%host%%:8080/metrics"
+  "namespace" "trailstream"
+  "raw_metric_prefix" "trailstream_"
+  "metrics" (list "dead_letters" "discovery_.*" "fetcher_.*" "filter_mapper_.*" "emitter_.*")
+  "tags" (list (printf "trailstream_stage:%s" .stage))
+  "min_collection_interval" .autodiscovery.collectionIntervalSeconds -}}
+{{- dict "openmetrics" (dict "instances" (list $instance)) | toJson -}}
+{{- end }}

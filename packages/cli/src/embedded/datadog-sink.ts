@@ -6,6 +6,7 @@ import {
   type ItemResult,
   type LateItemPolicy,
   type LogEntry,
+  logEntryBytes,
   planLogBatches,
 } from '@trailstream/datadog';
 import type { DatadogOutput } from '@trailstream/schemas';
@@ -46,7 +47,7 @@ export function datadogSink(
     const pending = logs;
     logs = [];
     logBytes = 0;
-    for (const batch of planLogBatches(pending, (entry) => Buffer.byteLength(JSON.stringify(entry)))) {
+    for (const batch of planLogBatches(pending, logEntryBytes)) {
       const results = await deliverLogs(client, batch);
       for (const [i, result] of results.entries()) count(`log ${i} of a batch`, result);
     }
@@ -67,7 +68,7 @@ export function datadogSink(
         return;
       }
       logs.push(decision.payload);
-      logBytes += decision.payload.message.length;
+      logBytes += decision.payload.json.length;
       // Enough for a few full batches; planLogBatches cuts them to Datadog's limits.
       if (logs.length >= 4_000 || logBytes >= 16 * 1024 * 1024) await flushLogs();
     },

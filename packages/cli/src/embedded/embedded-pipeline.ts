@@ -14,19 +14,21 @@ export interface RunSummary {
   files: number;
   /** Files that could not be read, by reason (what the real pipeline dead-letters). */
   badFiles: Record<string, number>;
-  /** Records that could not be read or mapped, by reason (what the real pipeline dead-letters one by one). */
-  badRecords: Record<string, number>;
   skippedKeys: Record<string, number>;
+  /** Every record read is counted once below: sent (as what), dropped by the rules, or dead-lettered. */
   records: number;
-  /** Records that produced at least one output. */
-  kept: number;
+  sentAs: { eventAndLog: number; event: number; log: number };
   /** Records removed by an exclude rule, by rule name. */
   excludedByRule: Record<string, number>;
-  /** Records no include rule selected (in events mode they produce nothing). */
+  /** Records no include rule selected, in events mode (in logs and both modes they are sent as logs). */
   notIncluded: number;
+  /** Records that could not be read or mapped, by reason (what the real pipeline dead-letters one by one). */
+  badRecords: Record<string, number>;
   events: number;
   logs: number;
 }
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 export interface EmbeddedRun {
   source: ObjectSource;
@@ -49,12 +51,12 @@ export async function runEmbeddedPipeline(run: EmbeddedRun): Promise<RunSummary>
   const summary: RunSummary = {
     files: 0,
     badFiles: {},
-    badRecords: {},
     skippedKeys: {},
     records: 0,
-    kept: 0,
+    sentAs: { eventAndLog: 0, event: 0, log: 0 },
     excludedByRule: {},
     notIncluded: 0,
+    badRecords: {},
     events: 0,
     logs: 0,
   };
@@ -77,21 +79,23 @@ export async function runEmbeddedPipeline(run: EmbeddedRun): Promise<RunSummary>
         const { record } = item;
         let mapped: ReturnType<typeof mapRecord>;
         try {
-          mapped = mapRecord(record.json, run.rules, run.mapping);
+          mapped = mapRecord(record.json, run.rules, run.mapping, record.origin);
         } catch (error) {
           if (!(error instanceof MappingError)) throw error;
           badRecord(object.ref.key, record.origin.index, error.reasonClass, error.message);
           continue;
         }
         const { decision, outputs } = mapped;
+        const events = outputs.filter((output) => output.kind === 'event').length;
+        const logs = outputs.length - events;
         if (decision.kind === 'excluded') increment(summary.excludedByRule, decision.rule.name);
-        if (decision.kind === 'not-included') summary.notIncluded++;
-        if (outputs.length > 0) summary.kept++;
-        for (const output of outputs) {
-          if (output.kind === 'event') summary.events++;
-          else summary.logs++;
-          await run.sink.write(output);
-        }
+        else if (outputs.length === 0) summary.notIncluded++;
+        else if (events > 0 && logs > 0) summary.sentAs.eventAndLog++;
+        else if (events > 0) summary.sentAs.event++;
+        else summary.sentAs.log++;
+        summary.events += events;
+        summary.logs += logs;
+        for (const output of outputs) await run.sink.write(output);
       }
     } catch (error) {
       if (!(error instanceof CloudTrailObjectError)) throw error;
@@ -106,20 +110,24 @@ export async function runEmbeddedPipeline(run: EmbeddedRun): Promise<RunSummary>
   return summary;
 }
 
+/** The summary on stderr: the record lines add up to the records read, in every mode. */
 export function formatSummary(summary: RunSummary): string {
   const counts = (c: Record<string, number>) =>
     Object.entries(c)
       .sort(([, a], [, b]) => b - a)
       .map(([k, v]) => `${k}=${v}`)
       .join(', ') || 'none';
-  const excluded = Object.values(summary.excludedByRule).reduce((a, b) => a + b, 0);
+  const { sentAs } = summary;
+  const dropped = total(summary.excludedByRule) + summary.notIncluded;
   return [
     'summary:',
     `  files      ${summary.files} read; unreadable: ${counts(summary.badFiles)}; keys skipped: ${counts(summary.skippedKeys)}`,
     `  records    ${summary.records}`,
-    `  dead letters ${counts(summary.badRecords)} (records not readable or mappable; the files went on)`,
-    `  kept       ${summary.kept}`,
-    `  dropped    ${excluded + summary.notIncluded}: by exclude rule ${counts(summary.excludedByRule)}; matched no include rule ${summary.notIncluded}`,
+    `    sent as event and log  ${sentAs.eventAndLog}`,
+    `    sent as event only     ${sentAs.event}`,
+    `    sent as log only       ${sentAs.log}`,
+    `    dropped by the rules   ${dropped}: by exclude rule ${counts(summary.excludedByRule)}; matched no include rule (events mode) ${summary.notIncluded}`,
+    `    dead letters           ${total(summary.badRecords)}: ${counts(summary.badRecords)} (not readable or mappable; the files went on)`,
     `  events     ${summary.events}`,
     `  logs       ${summary.logs}`,
   ].join('\n');

@@ -19,7 +19,8 @@ export function printSink(
   return {
     async write(output: DatadogOutput) {
       const decision = applyLatePolicy(output, now(), policy);
-      if (decision.action !== 'dead-letter') await write(JSON.stringify(decision.payload));
+      if (decision.action === 'send-log') await write(decision.payload.json);
+      else if (decision.action === 'send-event') await write(JSON.stringify(decision.payload));
       else
         process.stderr.write(
           `would dead-letter ${output.kind} ${output.eventID}: ${decision.reasonMessage}\n`,

@@ -9,6 +9,7 @@ import {
   deliverLogs,
   type EventPayload,
   type LogEntry,
+  toLogEntry,
 } from '@trailstream/datadog';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DatadogIntake, startDatadogIntake } from './index.js';
@@ -27,12 +28,11 @@ const event = (title: string, overrides: Partial<EventPayload> = {}): EventPaylo
   ...overrides,
 });
 
-const log = (message: string): LogEntry => ({
-  message,
-  ddsource: 'cloudtrail',
-  service: 'cloudtrail',
-  ddtags: 'env:test',
-});
+const log = (message: string): LogEntry =>
+  toLogEntry({
+    attributes: JSON.stringify({ message, ddsource: 'cloudtrail', service: 'cloudtrail' }),
+    ddtags: 'env:test',
+  });
 
 let intake: DatadogIntake;
 let client: DatadogClient;
@@ -158,7 +158,7 @@ describe('the recording intake, driven by the Datadog client', () => {
     const results = await deliverLogs(client, entries, fastRetries);
     expect(results.every((result) => result.accepted)).toBe(true);
     expect(intake.snapshot().logs.map(({ entry }) => entry.message)).toEqual(
-      entries.map(({ message }) => message),
+      entries.map(({ json }) => JSON.parse(json).message),
     );
   });
 

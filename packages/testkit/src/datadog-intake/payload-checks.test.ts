@@ -44,6 +44,21 @@ describe('checkLogEntry', () => {
     expect(checkLogEntry({ ...old, timestamp: nowMs }, nowMs)).toEqual([]);
   });
 
+  it('dates a structured CloudTrail log by its eventTime attribute', () => {
+    const old = { eventTime: '2024-03-01T12:00:00Z', ddsource: 'cloudtrail' };
+    expect(checkLogEntry(old, nowMs)).toEqual(['log older than 18 hours']);
+  });
+
+  it('refuses a log over Datadog’s 255 attributes or 9 levels, which Datadog would transform', () => {
+    const wide = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`k${i}`, i]));
+    expect(checkLogEntry(wide, nowMs)).toEqual(['log has 256 attributes, over 255']);
+    const deep = JSON.parse(`${'{"a":'.repeat(10)}1${'}'.repeat(10)}`);
+    expect(checkLogEntry(deep, nowMs)).toEqual(['log is nested 10 levels, over 9']);
+    // The elements of an array share their paths: 300 resources are two attributes.
+    const resources = Array.from({ length: 300 }, (_, i) => ({ ARN: `arn:${i}`, type: 't' }));
+    expect(checkLogEntry({ resources }, nowMs)).toEqual([]);
+  });
+
   it('checks the tags of ddtags', () => {
     expect(checkLogEntry({ message: 'm', ddtags: `a:b,${'t'.repeat(201)}` }, nowMs)).toEqual([
       'tag longer than 200 characters',

@@ -69,13 +69,14 @@ export function checkEventPayload(body: unknown, nowSeconds: number): string[] {
 }
 
 /**
- * The time Datadog would give a log: a `timestamp` attribute first, else the record's `eventTime` in a JSON
- * message (Datadog's date remapper reads both); null when it would use the intake time.
+ * The time Datadog would give a log: a `timestamp` attribute first, else the record's `eventTime` attribute
+ * (the CloudTrail pipeline's date remapper), or in a JSON message; null when it would use the intake time.
  */
 export function logTimeMs(entry: Record<string, unknown>): number | null {
-  const { timestamp, message } = entry;
+  const { timestamp, message, eventTime } = entry;
   if (typeof timestamp === 'number') return timestamp;
   if (typeof timestamp === 'string' && !Number.isNaN(Date.parse(timestamp))) return Date.parse(timestamp);
+  if (typeof eventTime === 'string' && !Number.isNaN(Date.parse(eventTime))) return Date.parse(eventTime);
   if (typeof message !== 'string' || !message.startsWith('{')) return null;
   try {
     const parsed: unknown = JSON.parse(message);
@@ -92,10 +93,32 @@ export function logTimeMs(entry: Record<string, unknown>): number | null {
   return null;
 }
 
-/** Errors of one log entry of a batch; empty when Datadog would accept it. */
+/** Leaf attribute paths and the deepest key's level, as Datadog's log facets see a JSON log. */
+function attributeExtent(entry: Record<string, unknown>): { attributes: number; depth: number } {
+  const paths = new Set<string>();
+  let depth = 0;
+  const walk = (value: unknown, path: string, level: number): void => {
+    if (Array.isArray(value) && value.length > 0) {
+      for (const item of value) walk(item, path, level);
+    } else if (isRecord(value) && Object.keys(value).length > 0) {
+      depth = Math.max(depth, level + 1);
+      for (const [key, child] of Object.entries(value))
+        walk(child, path === '' ? key : `${path}.${key}`, level + 1);
+    } else paths.add(path);
+  };
+  walk(entry, '', 0);
+  return { attributes: paths.size, depth };
+}
+
+/** Errors of one log entry of a batch; empty when Datadog would accept it whole. */
 export function checkLogEntry(entry: unknown, nowMs: number): string[] {
   if (!isRecord(entry)) return ['each log must be a JSON object'];
   const errors: string[] = [];
+  const extent = attributeExtent(entry);
+  if (extent.attributes > logLimits.attributes)
+    errors.push(`log has ${extent.attributes} attributes, over ${logLimits.attributes}`);
+  if (extent.depth > logLimits.depth)
+    errors.push(`log is nested ${extent.depth} levels, over ${logLimits.depth}`);
   const time = logTimeMs(entry);
   if (time !== null && nowMs - time > logLimits.maxAgeSeconds * 1000) errors.push('log older than 18 hours');
   if (entry.ddtags !== undefined) {

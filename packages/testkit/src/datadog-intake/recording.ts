@@ -29,7 +29,37 @@ export interface IntakeSnapshot {
   responses: Record<string, number>;
   /** Accepted items identical to one accepted before: what at-least-once delivery re-sent. */
   duplicates: { events: number; logs: number };
+  /**
+   * Per tag key of the accepted events and logs: how many items carried it and how many distinct values
+   * it took. A key with as many values as items is unique per item: useless for grouping, costly to index.
+   */
+  tagCardinality: Record<string, { items: number; values: number }>;
 }
+
+/** Per key, the items that carried it and the values it took. */
+class TagCardinality {
+  #keys = new Map<string, { items: number; values: Set<string> }>();
+
+  count(tags: Iterable<string>): void {
+    for (const tag of tags) {
+      const colon = tag.indexOf(':');
+      const key = colon === -1 ? tag : tag.slice(0, colon);
+      const entry = this.#keys.get(key) ?? { items: 0, values: new Set<string>() };
+      entry.items += 1;
+      entry.values.add(colon === -1 ? '' : tag.slice(colon + 1));
+      this.#keys.set(key, entry);
+    }
+  }
+
+  snapshot(): Record<string, { items: number; values: number }> {
+    return Object.fromEntries(
+      [...this.#keys].map(([key, { items, values }]) => [key, { items, values: values.size }]),
+    );
+  }
+}
+
+const stringsOf = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((tag): tag is string => typeof tag === 'string') : [];
 
 export class IntakeRecording {
   #events: RecordedEvent[] = [];
@@ -39,9 +69,11 @@ export class IntakeRecording {
   #seen = new Set<string>();
   #duplicates = { events: 0, logs: 0 };
   #nextEventId = 7_000_000_000_000_000;
+  #tags = new TagCardinality();
 
   acceptEvent(payload: Record<string, unknown>, receivedAt: number): RecordedEvent {
     if (this.#isRepeat('event', payload)) this.#duplicates.events += 1;
+    this.#tags.count(stringsOf(payload.tags));
     const recorded = { id: this.#nextEventId++, receivedAt, payload };
     this.#events.push(recorded);
     return recorded;
@@ -49,6 +81,7 @@ export class IntakeRecording {
 
   acceptLog(entry: Record<string, unknown>, truncated: boolean, receivedAt: number): void {
     if (this.#isRepeat('log', entry)) this.#duplicates.logs += 1;
+    if (typeof entry.ddtags === 'string') this.#tags.count(entry.ddtags.split(',').filter((t) => t !== ''));
     this.#logs.push({ receivedAt, entry, truncated });
   }
 
@@ -68,6 +101,7 @@ export class IntakeRecording {
       rejections: [...this.#rejections],
       responses: Object.fromEntries(this.#responses),
       duplicates: { ...this.#duplicates },
+      tagCardinality: this.#tags.snapshot(),
     };
   }
 
@@ -78,6 +112,7 @@ export class IntakeRecording {
     this.#responses.clear();
     this.#seen.clear();
     this.#duplicates = { events: 0, logs: 0 };
+    this.#tags = new TagCardinality();
   }
 
   #isRepeat(kind: string, item: Record<string, unknown>): boolean {
