@@ -29,13 +29,14 @@ mkdir -p .local
 if [[ -z ${KAFKA_BROKERS:-} || -z ${AWS_ENDPOINT_URL:-} ]]; then
   step "local Kafka and S3/SQS"
   # Named explicitly: with DOCKER_HOST set, the test harness would otherwise try Kafka containers.
-  while IFS= read -r assignment; do export "${assignment?}"; done < <(bash deploy/local/services.sh up)
+  endpoints=$(bash deploy/local/services.sh up)
+  while IFS= read -r assignment; do export "${assignment?}"; done <<<"$endpoints"
 fi
 
 step "engine"
 # Debian's client: BuildKit built in (a client without the buildx plugin cannot build this Dockerfile).
 docker=/usr/bin/docker
-if [[ ! -x /usr/bin/dockerd || ! -x $docker ]]; then
+if ! command -v dockerd >/dev/null || [[ ! -x $docker ]]; then
   printf 'installing docker.io from Debian\n'
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
 fi
