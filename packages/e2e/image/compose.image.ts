@@ -11,7 +11,15 @@ describe('docker compose (the v2 plugin) with the project file', () => {
   it('renders and validates docker-compose.yml as it is, and with the host override', async () => {
     const plain = await dockerCommand(['compose', '-f', composeFile, 'config', '--quiet']);
     expect(plain, plain.stderr).toMatchObject({ code: 0 });
-    const overridden = await dockerCommand(['compose', '-f', composeFile, '-f', hostOverride, 'config', '--services']);
+    const overridden = await dockerCommand([
+      'compose',
+      '-f',
+      composeFile,
+      '-f',
+      hostOverride,
+      'config',
+      '--services',
+    ]);
     expect(overridden.code, overridden.stderr).toBe(0);
     // The bundled Kafka, LocalStack and intake are in a profile the override does not start.
     expect(overridden.stdout.trim().split('\n').sort()).toEqual([
@@ -28,7 +36,16 @@ describe('docker compose (the v2 plugin) with the project file', () => {
     let intake: DatadogIntake;
     let trail: SampleTrailBucket;
     let env: NodeJS.ProcessEnv;
-    const compose = (...args: string[]) => ['compose', '-p', project, '-f', composeFile, '-f', hostOverride, ...args];
+    const compose = (...args: string[]) => [
+      'compose',
+      '-p',
+      project,
+      '-f',
+      composeFile,
+      '-f',
+      hostOverride,
+      ...args,
+    ];
 
     beforeAll(async () => {
       const { kafkaBrokers, awsEndpoint } = inject('endpoints');
@@ -51,8 +68,16 @@ describe('docker compose (the v2 plugin) with the project file', () => {
     });
 
     it('starts every service healthy, and the one-shot topics job completes', async () => {
-      expect(await streamed(compose('up', '--pull', 'never', '--no-build', '--wait', '--wait-timeout', '120'), env)).toBe(0);
-      const { stdout } = await dockerCommand(compose('ps', '--all', '--format', '{{.Service}} {{.State}} {{.Health}} {{.ExitCode}}'), env);
+      expect(
+        await streamed(
+          compose('up', '--pull', 'never', '--no-build', '--wait', '--wait-timeout', '120'),
+          env,
+        ),
+      ).toBe(0);
+      const { stdout } = await dockerCommand(
+        compose('ps', '--all', '--format', '{{.Service}} {{.State}} {{.Health}} {{.ExitCode}}'),
+        env,
+      );
       const states = stdout.trim().split('\n').sort();
       expect(states).toEqual([
         'discovery running healthy 0',
@@ -82,7 +107,14 @@ describe('docker compose (the v2 plugin) with the project file', () => {
       expect(down.code, down.stderr).toBe(0);
       const label = `label=com.docker.compose.project=${project}`;
       for (const kind of ['container', 'network', 'volume'] as const) {
-        const listed = await dockerCommand([kind, 'ls', ...(kind === 'container' ? ['--all'] : []), '--quiet', '--filter', label]);
+        const listed = await dockerCommand([
+          kind,
+          'ls',
+          ...(kind === 'container' ? ['--all'] : []),
+          '--quiet',
+          '--filter',
+          label,
+        ]);
         expect({ kind, left: listed.stdout.trim() }).toEqual({ kind, left: '' });
       }
     });

@@ -26,7 +26,11 @@ export async function dockerCommand(args: string[], env: NodeJS.ProcessEnv = pro
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : 1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
   }
 }
 
@@ -55,7 +59,16 @@ export async function startContainer(
   command: string[],
   env: Record<string, string>,
 ): Promise<Container> {
-  const started = await dockerCommand(['run', '-d', '--name', name, ...hardened, ...environmentArgs(env), image, ...command]);
+  const started = await dockerCommand([
+    'run',
+    '-d',
+    '--name',
+    name,
+    ...hardened,
+    ...environmentArgs(env),
+    image,
+    ...command,
+  ]);
   if (started.code !== 0) throw new Error(`docker run ${name} failed: ${started.stderr}`);
   return {
     name,

@@ -1,6 +1,5 @@
 import { type DatadogIntake, eventually, startDatadogIntake, uniqueName } from '@trailstream/testkit';
-import { inject } from 'vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Container, freePort, image, runOnce, sampleTrailEventCount, startContainer } from './docker.js';
 import { type SampleTrailBucket, sampleTrailBucket } from './sample-trail.js';
 
@@ -68,15 +67,39 @@ describe(`the image ${image}`, () => {
         AWS_SECRET_ACCESS_KEY: 'test',
       };
       const env: Record<StageName, Record<string, string>> = {
-        discovery: { ...shared, ...aws, SQS_QUEUE_URLS: trail.queueUrl, SQS_WAIT_TIME_SECONDS: '1', S3_FORCE_PATH_STYLE: 'true' },
-        'fetcher-parser': { ...shared, ...aws, KAFKA_GROUP_ID: `${run}-fetcher`, TRANSACTIONAL_ID_PREFIX: `${run}-fetcher` },
-        'filter-mapper': { ...shared, OUTPUT_MODE: 'events', KAFKA_GROUP_ID: `${run}-filter`, TRANSACTIONAL_ID_PREFIX: `${run}-filter` },
-        emitter: { ...shared, DD_URL: intake.url, DD_API_KEY: 'image-test-key-0123456789', KAFKA_GROUP_ID: `${run}-emitter` },
+        discovery: {
+          ...shared,
+          ...aws,
+          SQS_QUEUE_URLS: trail.queueUrl,
+          SQS_WAIT_TIME_SECONDS: '1',
+          S3_FORCE_PATH_STYLE: 'true',
+        },
+        'fetcher-parser': {
+          ...shared,
+          ...aws,
+          KAFKA_GROUP_ID: `${run}-fetcher`,
+          TRANSACTIONAL_ID_PREFIX: `${run}-fetcher`,
+        },
+        'filter-mapper': {
+          ...shared,
+          OUTPUT_MODE: 'events',
+          KAFKA_GROUP_ID: `${run}-filter`,
+          TRANSACTIONAL_ID_PREFIX: `${run}-filter`,
+        },
+        emitter: {
+          ...shared,
+          DD_URL: intake.url,
+          DD_API_KEY: 'image-test-key-0123456789',
+          KAFKA_GROUP_ID: `${run}-emitter`,
+        },
       };
       for (const stage of stages) {
         const port = await freePort();
         ports.set(stage, port);
-        containers.set(stage, await startContainer(`${run}-${stage}`, [stage], { ...env[stage], HTTP_PORT: String(port) }));
+        containers.set(
+          stage,
+          await startContainer(`${run}-${stage}`, [stage], { ...env[stage], HTTP_PORT: String(port) }),
+        );
       }
     });
 
@@ -93,17 +116,23 @@ describe(`the image ${image}`, () => {
 
     async function stageStates(): Promise<string> {
       const lines = await Promise.all(
-        [...containers].map(async ([stage, container]) => `--- ${stage}\n${(await container.logs()).split('\n').slice(-15).join('\n')}`),
+        [...containers].map(
+          async ([stage, container]) =>
+            `--- ${stage}\n${(await container.logs()).split('\n').slice(-15).join('\n')}`,
+        ),
       );
       return lines.join('\n');
     }
 
     it('each answers /healthz, /readyz and /metrics', async () => {
       for (const stage of stages) {
-        await eventually(async () => (await get(stage, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
-          timeoutMs: 60_000,
-          what: `${stage} ready\n${await stageStates()}`,
-        });
+        await eventually(
+          async () => (await get(stage, '/readyz').catch(() => ({ status: 0 }))).status === 200,
+          {
+            timeoutMs: 60_000,
+            what: `${stage} ready\n${await stageStates()}`,
+          },
+        );
         expect((await get(stage, '/healthz')).status).toBe(200);
         const metrics = await get(stage, '/metrics');
         expect(metrics.status).toBe(200);

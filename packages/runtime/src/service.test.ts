@@ -16,7 +16,10 @@ describe('runService', () => {
     const lines = stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { level: string; msg: string; warning?: { name: string; code?: string } });
+      .map(
+        (line) =>
+          JSON.parse(line) as { level: string; msg: string; warning?: { name: string; code?: string } },
+      );
     const warnings = lines.filter((line) => line.msg === 'process warning');
     expect(warnings.map(({ level, warning }) => [level, warning?.name, warning?.code])).toEqual(
       expect.arrayContaining([

@@ -41,7 +41,11 @@ export async function runService(
     logger?.info(`${name} stopped`);
     process.exit(0);
   };
-  logProcessWarnings(() => logger ?? (startupLogger ??= createLogger(name)));
+  logProcessWarnings(() => {
+    if (logger) return logger;
+    startupLogger ??= createLogger(name);
+    return startupLogger;
+  });
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 

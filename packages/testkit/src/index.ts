@@ -26,7 +26,7 @@ export {
   testKafka,
 } from './kafka.js';
 export { uniqueName } from './names.js';
-export { type PrivateKafka, startPrivateKafka } from './private-kafka.js';
+export { type PrivateKafka, type SecureKafka, startPrivateKafka, startSecureKafka } from './private-kafka.js';
 export {
   type ServiceName,
   type ServiceProcess,
