@@ -78,6 +78,32 @@ install_moto() {
   touch "$moto_venv/.installed-$moto_version"
 }
 
+# One node: every internal topic has one replica; transactions need min ISR 1 or producers hang.
+single_node_settings() {
+  cat <<EOF
+num.partitions=4
+default.replication.factor=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
+min.insync.replicas=1
+group.initial.rebalance.delay.ms=0
+log.cleaner.dedupe.buffer.size=16777216
+auto.create.topics.enable=false
+EOF
+}
+
+# Starts the broker whose config, logs and data are in <home>, recording its pid there.
+launch_broker() { # home
+  : >"$1/logs/server.log"
+  nohup java "-Xmx$kafka_heap" "-Xms256m" -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$1/log4j.properties" -cp "$kafka_home/libs/*" \
+    kafka.Kafka "$1/server.properties" >"$1/logs/console.log" 2>&1 &
+  echo $! >"$1/kafka.pid"
+}
+
 write_kafka_config() {
   mkdir -p "$kafka_home/data" "$kafka_home/logs"
   cat >"$kafka_home/server.properties" <<EOF
@@ -90,17 +116,7 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$kafka_home/data
-num.partitions=4
-default.replication.factor=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=4
-min.insync.replicas=1
-group.initial.rebalance.delay.ms=0
-log.cleaner.dedupe.buffer.size=16777216
-auto.create.topics.enable=false
+$(single_node_settings)
 EOF
   cat >"$kafka_home/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
@@ -135,11 +151,7 @@ start_kafka() {
     java -cp "$cp" -Dlog4j.configuration="file:$kafka_home/log4j.properties" kafka.tools.StorageTool \
       format -t "$cluster_id" -c "$kafka_home/server.properties" --ignore-formatted >&2
   fi
-  : >"$kafka_home/logs/server.log"
-  nohup java "-Xmx$kafka_heap" "-Xms256m" -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$kafka_home/log4j.properties" -cp "$cp" \
-    kafka.Kafka "$kafka_home/server.properties" >"$kafka_home/logs/console.log" 2>&1 &
-  echo $! >"$kafka_home/kafka.pid"
+  launch_broker "$kafka_home"
   wait_until 120 "Kafka on 127.0.0.1:$kafka_port" kafka_started ||
     die "Kafka did not start within 120 s; see $kafka_home/logs/server.log"
 }
@@ -195,17 +207,7 @@ ssl.keystore.location=$secure_home/tls/broker.p12
 ssl.keystore.password=$(cat "$secure_home/tls/store-password")
 ssl.client.auth=none
 log.dirs=$secure_home/data
-num.partitions=4
-default.replication.factor=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=4
-min.insync.replicas=1
-group.initial.rebalance.delay.ms=0
-log.cleaner.dedupe.buffer.size=16777216
-auto.create.topics.enable=false
+$(single_node_settings)
 EOF
   sed "s|$kafka_home/logs|$secure_home/logs|" "$kafka_home/log4j.properties" >"$secure_home/log4j.properties"
 }
@@ -234,11 +236,7 @@ start_secure_kafka() {
       format -t "$cluster_id" -c "$secure_home/server.properties" --ignore-formatted \
       --add-scram "SCRAM-SHA-512=[name=trailstream,password=$user_password]" >&2
   fi
-  : >"$secure_home/logs/server.log"
-  nohup java "-Xmx$kafka_heap" "-Xms256m" -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$secure_home/log4j.properties" -cp "$cp" \
-    kafka.Kafka "$secure_home/server.properties" >"$secure_home/logs/console.log" 2>&1 &
-  echo $! >"$secure_home/kafka.pid"
+  launch_broker "$secure_home"
   wait_until 120 "secure Kafka (SASL_SSL) on 127.0.0.1:$secure_port" secure_kafka_started ||
     die "the secure Kafka did not start within 120 s; see $secure_home/logs/server.log"
 }

@@ -1,6 +1,12 @@
-import { type DatadogIntake, eventually, startDatadogIntake, uniqueName } from '@trailstream/testkit';
+import {
+  type DatadogIntake,
+  eventually,
+  freePort,
+  startDatadogIntake,
+  uniqueName,
+} from '@trailstream/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Container, freePort, image, runOnce, sampleTrailEventCount, startContainer } from './docker.js';
+import { type Container, image, runOnce, sampleTrailEventCount, startContainer } from './docker.js';
 import { type SampleTrailBucket, sampleTrailBucket } from './sample-trail.js';
 
 const stages = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'] as const;

@@ -22,7 +22,8 @@ export interface PrivateKafka {
   remove(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 nothing listens on right now. */
+export async function freePort(): Promise<number> {
   return new Promise((found, fail) => {
     const probe = createServer();
     probe.once('error', fail);
