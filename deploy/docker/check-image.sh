@@ -91,6 +91,7 @@ printf 'built in %d s, %s (log: .local/docker-build.log)\n' "$build_seconds" "$s
 "$docker" image prune -f --filter label!=trailstream.stand-in >/dev/null
 
 step "compose plugin $compose_version"
+t=$SECONDS
 compose_dir="$tools/docker-compose-$compose_version"
 if [[ ! -x $compose_dir/docker-compose ]]; then
   # Built inside its own module: compose's go.mod has exclude directives, which `go install mod@v` refuses.
@@ -107,6 +108,7 @@ export DOCKER_CONFIG="$PWD/.local/docker-config"
 mkdir -p "$DOCKER_CONFIG/cli-plugins"
 ln -sf "$PWD/$compose_dir/docker-compose" "$DOCKER_CONFIG/cli-plugins/docker-compose"
 "$docker" compose version
+printf 'compose plugin ready in %s\n' "$(elapsed "$t")"
 
 step "smoke tests and the compose run (host network, local Kafka and S3/SQS)"
 t=$SECONDS
