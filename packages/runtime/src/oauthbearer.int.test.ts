@@ -1,9 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type SecureKafka, startSecureKafka, uniqueName } from '@trailstream/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, kafkaEnv, loadConfig } from './config.js';
 import { createKafka } from './kafka.js';
 import { createLogger } from './logger.js';
-import { type BearerToken, bearerTokenProvider } from './msk-iam.js';
+import { type BearerToken, bearerTokenProvider, mskIamTokenProvider } from './msk-iam.js';
 
 // The local secure broker checks OAUTHBEARER tokens with Kafka's unsecured-JWT validator, so these tests
 // drive the client side of MSK IAM (SASL/OAUTHBEARER over TLS, tokens from a provider, re-authentication
@@ -86,6 +89,36 @@ describe('SASL/OAUTHBEARER (the MSK IAM mechanism) against a real broker', () =>
         'KAFKA_SSL must be true with KAFKA_SASL_MECHANISM=aws-msk-iam (MSK IAM is TLS only)',
         "KAFKA_AWS_REGION is required with KAFKA_SASL_MECHANISM=aws-msk-iam (the cluster's region)",
       ]);
+    }
+  });
+});
+
+describe('MSK IAM tokens with IRSA credentials', () => {
+  it('signs with the role credentials STS gives for the web identity token, not with anything else', async () => {
+    const { awsEndpoint } = inject('endpoints');
+    const dir = await mkdtemp(join(tmpdir(), 'trailstream-irsa-'));
+    const tokenFile = join(dir, 'token');
+    // What EKS mounts for IRSA: a projected service-account token; the emulator's STS accepts any.
+    await writeFile(tokenFile, unsecuredJwt('system:serviceaccount:trailstream:emitter', 3_600_000).token);
+    const saved = { ...process.env };
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+      delete process.env[name];
+    Object.assign(process.env, {
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/trailstream',
+      AWS_ENDPOINT_URL_STS: awsEndpoint,
+    });
+    try {
+      const { value } = await mskIamTokenProvider('us-east-1')();
+      const url = new URL(Buffer.from(value, 'base64url').toString('utf8'));
+      const accessKey = url.searchParams.get('X-Amz-Credential')?.split('/')[0];
+      expect(accessKey).toMatch(/^ASIA/);
+      expect(accessKey).not.toBe(saved.AWS_ACCESS_KEY_ID);
+      // Temporary credentials carry a session token, which the signed URL must include.
+      expect(url.searchParams.get('X-Amz-Security-Token')).toBeTruthy();
+    } finally {
+      process.env = saved;
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
