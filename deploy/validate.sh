@@ -59,7 +59,11 @@ for file in "$rendered"/*.yaml; do
 done
 node deploy/datadog/validate.mjs "${annotation_args[@]}"
 
-step "chart: refuses what the services cannot do (MSK IAM auth) and values it does not know"
+step "chart: MSK IAM renders its environment; refuses what cannot work and values it does not know"
+msk_iam=$("$helm" template trailstream "$chart" --kube-version "$kube_version" \
+  --set kafka.sasl.mechanism=aws-msk-iam,kafka.tls.enabled=true,kafka.sasl.awsRegion=eu-west-1)
+grep -q 'value: "aws-msk-iam"' <<<"$msk_iam" && grep -q 'value: "eu-west-1"' <<<"$msk_iam" ||
+  { echo "aws-msk-iam: KAFKA_SASL_MECHANISM/KAFKA_AWS_REGION not rendered" >&2; exit 1; }
 refused() { # <--set assignment>
   if "$helm" template trailstream "$chart" --kube-version "$kube_version" --set "$1" >/dev/null 2>&1; then
     echo "rendering with --set $1 should fail" >&2
@@ -68,6 +72,7 @@ refused() { # <--set assignment>
   echo "refused: --set $1"
 }
 refused kafka.sasl.mechanism=aws-msk-iam
+refused kafka.sasl.mechanism=aws-msk-iam,kafka.tls.enabled=true,stages.emitter.keda.enabled=true
 refused stages.emiter.replicas=2
 refused stages.emitter.autoscaling.enabled=true,stages.emitter.keda.enabled=true
 

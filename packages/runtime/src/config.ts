@@ -87,12 +87,14 @@ export const kafkaEnv = {
   KAFKA_SSL: env.boolean(false),
   KAFKA_SSL_CA_FILE: env.optionalString(),
   KAFKA_SASL_MECHANISM: z
-    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], {
-      error: 'expected plain, scram-sha-256 or scram-sha-512',
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'], {
+      error: 'expected plain, scram-sha-256, scram-sha-512 or aws-msk-iam',
     })
     .optional(),
   KAFKA_SASL_USERNAME: env.optionalString(),
   KAFKA_SASL_PASSWORD: env.optionalString(),
+  /** aws-msk-iam: the cluster's region, which signs the tokens (credentials come from the default chain). */
+  KAFKA_AWS_REGION: env.optionalString(),
   /** How long a silent consumer keeps its partitions: a crashed replica's work moves after this. */
   KAFKA_SESSION_TIMEOUT_MS: env.integer(30_000, { min: 6_000, max: 300_000 }),
 };

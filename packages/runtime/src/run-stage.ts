@@ -2,7 +2,7 @@ import type { Stage } from '@trailstream/schemas';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { type Config, type EnvShape, kafkaEnv, loadConfig, secretValuesIn, serviceEnv } from './config.js';
-import { createKafka } from './kafka.js';
+import { createKafka, refusedCredentials } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
 import { startServiceServer } from './server.js';
 import { runService } from './service.js';
@@ -57,8 +57,13 @@ export function runStage<S extends typeof stageEnv & EnvShape, O>(
     });
     const registry = new Registry();
     const kafka = createKafka(shared, logger, `${shared.KAFKA_CLIENT_ID}-${name}`);
-    await ensureStageTopics(kafka, name, shared);
-    const stage = await definition.start({ ...options, kafka, logger, registry });
+    let stage: StartedStage;
+    try {
+      await ensureStageTopics(kafka, name, shared);
+      stage = await definition.start({ ...options, kafka, logger, registry });
+    } catch (error) {
+      throw refusedCredentials(error, shared) ?? error;
+    }
     const server = await startServiceServer({
       port: shared.HTTP_PORT,
       logger,

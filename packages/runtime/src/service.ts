@@ -1,5 +1,5 @@
 import { ConfigError } from './config.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 
 export type ShutdownHook = () => Promise<void> | void;
 
@@ -20,6 +20,7 @@ export async function runService(
   const hooks: ShutdownHook[] = [];
   let logger: Logger | undefined;
   let stopping = false;
+  let startupLogger: Logger | undefined;
 
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -40,6 +41,11 @@ export async function runService(
     logger?.info(`${name} stopped`);
     process.exit(0);
   };
+  logProcessWarnings(() => {
+    if (logger) return logger;
+    startupLogger ??= createLogger(name);
+    return startupLogger;
+  });
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
@@ -54,4 +60,25 @@ export async function runService(
     else process.stderr.write(`${name} failed to start: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);
   }
+}
+
+/**
+ * Warnings Node knows to be harmless here: kafkajs 2.2.4 asks for negative timeouts (an open kafkajs bug),
+ * which Node 24 clamps to 1 ms with a TimeoutNegativeWarning.
+ */
+const HARMLESS_WARNINGS = new Set(['TimeoutNegativeWarning']);
+
+/**
+ * Node prints process warnings as raw text on stderr; a service writes JSON lines only, so they go
+ * through its logger instead (the startup logger until the service's own exists).
+ */
+function logProcessWarnings(currentLogger: () => Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    const level = HARMLESS_WARNINGS.has(warning.name) ? 'debug' : 'warn';
+    currentLogger()[level](
+      { warning: { name: warning.name, code: warning.code, message: warning.message } },
+      'process warning',
+    );
+  });
 }

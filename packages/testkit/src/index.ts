@@ -45,7 +45,13 @@ export {
   testKafka,
 } from './kafka.js';
 export { uniqueName } from './names.js';
-export { type PrivateKafka, startPrivateKafka } from './private-kafka.js';
+export {
+  freePort,
+  type PrivateKafka,
+  type SecureKafka,
+  startPrivateKafka,
+  startSecureKafka,
+} from './private-kafka.js';
 export {
   type ServiceName,
   type ServiceProcess,

@@ -22,7 +22,8 @@ export interface PrivateKafka {
   remove(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 nothing listens on right now. */
+export async function freePort(): Promise<number> {
   return new Promise((found, fail) => {
     const probe = createServer();
     probe.once('error', fail);
@@ -79,6 +80,55 @@ export async function startPrivateKafka(): Promise<PrivateKafka> {
     brokers: [`127.0.0.1:${port}`],
     stop: () => script('down'),
     start: () => script('up'),
+    async remove() {
+      await script('down');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A broker whose only client listener is SASL_SSL, and what a client needs to reach it. */
+export interface SecureKafka {
+  /** The environment a Trailstream process connects with: brokers, TLS CA file, SCRAM-SHA-512 user. */
+  env: Record<
+    | 'KAFKA_BROKERS'
+    | 'KAFKA_SSL'
+    | 'KAFKA_SSL_CA_FILE'
+    | 'KAFKA_SASL_MECHANISM'
+    | 'KAFKA_SASL_USERNAME'
+    | 'KAFKA_SASL_PASSWORD',
+    string
+  >;
+  /** Stops it and deletes its data, certificates and users. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Starts `deploy/local/services.sh up kafka-secure` in a temporary directory on free ports: TLS with a
+ * throwaway CA, a SCRAM-SHA-512 user made at format time, and OAUTHBEARER checked by Kafka's
+ * unsecured-JWT validator (`alg: none` tokens, for tests) on the same listener.
+ */
+export async function startSecureKafka(): Promise<SecureKafka> {
+  const dir = await mkdtemp(join(tmpdir(), 'trailstream-secure-kafka-'));
+  const env = {
+    ...process.env,
+    TRAILSTREAM_LOCAL_DIR: dir,
+    TRAILSTREAM_KAFKA_SECURE_PORT: String(await freePort()),
+    TRAILSTREAM_KAFKA_SECURE_CONTROLLER_PORT: String(await freePort()),
+    TRAILSTREAM_KAFKA_SECURE_INTERNAL_PORT: String(await freePort()),
+    TRAILSTREAM_KAFKA_HEAP: '512m',
+  };
+  const script = (action: 'up' | 'down') =>
+    run('bash', [localServicesScript, action, 'kafka-secure'], { env, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await script('up');
+  const settings = Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  ) as SecureKafka['env'];
+  return {
+    env: settings,
     async remove() {
       await script('down');
       await rm(dir, { recursive: true, force: true });

@@ -90,10 +90,10 @@ emitter:
 
 {{- define "trailstream.kafkaSaslMechanism" -}}
 {{- $mechanism := .Values.kafka.sasl.mechanism -}}
-{{- if eq $mechanism "aws-msk-iam" -}}
-{{- fail "kafka.sasl.mechanism=aws-msk-iam: the services have no SASL/OAUTHBEARER MSK IAM signer yet; use SCRAM (MSK port 9096) or TLS" -}}
-{{- else if not (has $mechanism (list "" "plain" "scram-sha-256" "scram-sha-512")) -}}
-{{- fail (printf "kafka.sasl.mechanism=%q: expected plain, scram-sha-256 or scram-sha-512" $mechanism) -}}
+{{- if not (has $mechanism (list "" "plain" "scram-sha-256" "scram-sha-512" "aws-msk-iam")) -}}
+{{- fail (printf "kafka.sasl.mechanism=%q: expected plain, scram-sha-256, scram-sha-512 or aws-msk-iam" $mechanism) -}}
+{{- else if and (eq $mechanism "aws-msk-iam") (not .Values.kafka.tls.enabled) -}}
+{{- fail "kafka.sasl.mechanism=aws-msk-iam needs kafka.tls.enabled=true (MSK's IAM listener, port 9098, is TLS only)" -}}
 {{- end -}}
 {{- $mechanism -}}
 {{- end -}}
@@ -111,7 +111,13 @@ emitter:
 - name: KAFKA_SSL_CA_FILE
   value: /etc/trailstream/kafka-ca/{{ .Values.kafka.tls.caSecret.key }}
 {{- end }}
-{{- if $mechanism }}
+{{- if eq $mechanism "aws-msk-iam" }}
+{{- /* Tokens signed with the pod's AWS credentials (IRSA: serviceAccount.awsRoleArn); no user or password. */}}
+- name: KAFKA_SASL_MECHANISM
+  value: "aws-msk-iam"
+- name: KAFKA_AWS_REGION
+  value: {{ default .Values.aws.region .Values.kafka.sasl.awsRegion | quote }}
+{{- else if $mechanism }}
 - name: KAFKA_SASL_MECHANISM
   value: {{ $mechanism | quote }}
 - name: KAFKA_SASL_USERNAME
