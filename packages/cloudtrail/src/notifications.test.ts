@@ -115,7 +115,9 @@ describe('parseNotification with built examples', () => {
     const object = event.Records[0]!.s3.object as Record<string, unknown>;
     object.versionId = '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY';
     const parsed = parseNotification(JSON.stringify(event));
-    expect(parsed.type === 'objects' && parsed.objects[0]!.versionId).toBe('3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY');
+    expect(parsed.type === 'objects' && parsed.objects[0]!.versionId).toBe(
+      '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY',
+    );
 
     const eventBridge = JSON.parse(
       readFixture('notifications/awsdocs_powertools__eventbridge_s3_object_created.json'),
