@@ -9,6 +9,7 @@ export {
 } from './datadog-client.js';
 export {
   ApiKeyRejectedError,
+  DatadogMisconfiguredError,
   type DeadLetterReason,
   type DeliveryOptions,
   deliverEvent,
@@ -34,6 +35,7 @@ export {
   classifyResponse,
   classifyTransportError,
   describeResponse,
+  misconfigurationFix,
   type ResponseHeaders,
   requestedRetryDelayMs,
 } from './response-classification.js';
@@ -42,6 +44,7 @@ export {
   type DatadogSite,
   type DatadogTarget,
   datadogSites,
+  plainHttpProblem,
   resolveDatadogEndpoints,
 } from './sites.js';
 export { keyValueTag, normalizeTag, normalizeTags } from './tags.js';

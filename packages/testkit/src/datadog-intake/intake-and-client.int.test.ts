@@ -206,7 +206,7 @@ describe('the recording intake, driven by the Datadog client', () => {
       body: JSON.stringify({ faults: [{ kind: 'error', times: 1, status: 200 }] }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: 'faults[0].status must be 4xx or 5xx' });
+    expect(await response.json()).toEqual({ error: 'faults[0].status must be 3xx, 4xx or 5xx' });
   });
 
   it('serves the recording over HTTP and forgets it on reset', async () => {
