@@ -48,7 +48,10 @@ export type KeyCheck =
 const RESPONSE_BODY_CAP_BYTES = 64 * 1024;
 
 /** The body's first `cap` bytes as text; the rest is not read (the connection is closed instead). */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, cap: number): Promise<string> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  cap: number,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -45,7 +45,10 @@ export interface DeliveryOptions {
   random?: () => number;
 }
 
-type SettledOutcome = Exclude<AttemptOutcome, { kind: 'retry' } | { kind: 'key-rejected' } | { kind: 'misconfigured' }>;
+type SettledOutcome = Exclude<
+  AttemptOutcome,
+  { kind: 'retry' } | { kind: 'key-rejected' } | { kind: 'misconfigured' }
+>;
 
 /** Datadog (or the network) said "later", maybe naming when (`Retry-After`). */
 class DatadogSaidLater extends RetriableError {

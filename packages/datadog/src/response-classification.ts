@@ -85,7 +85,8 @@ export function classifyResponse(
     };
   }
   if (status === 413) return { kind: 'too-large', reason: describeResponse(status, body) };
-  if (ITEM_REJECTED_STATUSES.has(status)) return { kind: 'rejected', status, reason: describeResponse(status, body) };
+  if (ITEM_REJECTED_STATUSES.has(status))
+    return { kind: 'rejected', status, reason: describeResponse(status, body) };
   return {
     kind: 'misconfigured',
     status,

@@ -98,7 +98,10 @@ export class DeliveryGuard {
       signal,
       onRetry: ({ error }) =>
         error instanceof ProbeFailed
-          ? logger.warn({ check: error.check.kind }, 'Datadog delivery still fails its check; consumption stays paused')
+          ? logger.warn(
+              { check: error.check.kind },
+              'Datadog delivery still fails its check; consumption stays paused',
+            )
           : logger.warn({ err: error }, 'could not check Datadog delivery'),
     }).then(
       () => true,

@@ -10,9 +10,9 @@ import {
 import { backoffPolicies } from '@trailstream/retry';
 import { DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
 import { type EachBatchPayload, type KafkaMessage, Partitioners } from 'kafkajs';
-import { DeliveryGuard } from './delivery-guard.js';
 import type { EmitterSettings } from './config.js';
 import { deliverMessages } from './deliver-messages.js';
+import { DeliveryGuard } from './delivery-guard.js';
 import { createEmitterMetrics } from './metrics.js';
 import { PartitionCommitter } from './partition-committer.js';
 import { SettledPrefix } from './settled-prefix.js';

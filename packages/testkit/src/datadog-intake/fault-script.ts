@@ -97,7 +97,12 @@ export function parseFaults(body: unknown): Fault[] {
       }
       case 'endless-body': {
         const status = positiveInteger(fields.status, 'status', index);
-        return { kind: 'endless-body', times: positiveInteger(fields.times, 'times', index), status, ...scope };
+        return {
+          kind: 'endless-body',
+          times: positiveInteger(fields.times, 'times', index),
+          status,
+          ...scope,
+        };
       }
       case 'slow':
         return {
@@ -114,7 +119,9 @@ export function parseFaults(body: unknown): Fault[] {
         }
         return { kind: 'reject-containing', text: fields.text, ...scope };
       default:
-        throw new Error(`faults[${index}].kind must be rate-limit, error, slow, drop, endless-body or reject-containing`);
+        throw new Error(
+          `faults[${index}].kind must be rate-limit, error, slow, drop, endless-body or reject-containing`,
+        );
     }
   });
 }

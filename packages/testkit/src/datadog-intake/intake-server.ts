@@ -117,7 +117,8 @@ export async function startDatadogIntake(options: DatadogIntakeOptions = {}): Pr
         return true;
       }
       case 'error':
-        if (fault.status >= 300 && fault.status < 400) reply.header('location', `https://elsewhere.example${request.url}`);
+        if (fault.status >= 300 && fault.status < 400)
+          reply.header('location', `https://elsewhere.example${request.url}`);
         if (fault.status === 407) reply.header('proxy-authenticate', 'Basic realm="proxy"');
         await answer(
           reply,
