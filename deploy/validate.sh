@@ -44,6 +44,9 @@ for values in "$chart"/ci/*-values.yaml; do
   "$helm" template trailstream "$chart" --kube-version "$kube_version" -f "$values" >"$rendered/$(basename "$values")"
 done
 
+step "chart: least privilege (per-stage ServiceAccounts, NetworkPolicy by default, no annotation hashes a Secret)"
+node deploy/check-least-privilege.mjs "$rendered/default.yaml" "$chart/templates"
+
 step "chart: refuses what the services cannot do (MSK IAM auth) and values it does not know"
 refused() { # <--set assignment>
   if "$helm" template trailstream "$chart" --kube-version "$kube_version" --set "$1" >/dev/null 2>&1; then
