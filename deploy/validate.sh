@@ -73,6 +73,7 @@ node --conditions=@trailstream/source --import tsx deploy/check-stage-config.mjs
 
 step "scripts and JSON"
 sh -n deploy/docker/entrypoint.sh
+sh -n deploy/docker/dev-entrypoint.sh
 bash -n deploy/compose/localstack/ready.d/*.sh
 for json in deploy/aws/*.json deploy/grafana/*.json; do
   node -e 'JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"))' "$json"
