@@ -16,9 +16,7 @@ const objects = parseAllDocuments(await readFile(renderedPath, 'utf8'))
 const problems = [];
 const awsStages = new Set(['discovery', 'fetcher-parser']);
 
-const accounts = new Map(
-  objects.filter((o) => o.kind === 'ServiceAccount').map((o) => [o.metadata.name, o]),
-);
+const accounts = new Map(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => [o.metadata.name, o]));
 const deployments = objects.filter((o) => o.kind === 'Deployment');
 if (deployments.length !== 4) problems.push(`expected 4 stage Deployments, found ${deployments.length}`);
 const accountsUsed = new Set();
@@ -27,7 +25,8 @@ for (const deployment of deployments) {
   const pod = deployment.spec.template.spec;
   const account = accounts.get(pod.serviceAccountName);
   if (!account) problems.push(`${stage}: ServiceAccount ${pod.serviceAccountName} is not rendered`);
-  if (accountsUsed.has(pod.serviceAccountName)) problems.push(`${stage}: shares ServiceAccount ${pod.serviceAccountName}`);
+  if (accountsUsed.has(pod.serviceAccountName))
+    problems.push(`${stage}: shares ServiceAccount ${pod.serviceAccountName}`);
   accountsUsed.add(pod.serviceAccountName);
   if (pod.automountServiceAccountToken !== awsStages.has(stage)) {
     problems.push(`${stage}: automountServiceAccountToken is ${pod.automountServiceAccountToken}`);
@@ -49,14 +48,18 @@ for (const policy of policies) {
   }
   const peers = (policy.spec.ingress ?? []).flatMap((rule) => rule.from ?? []);
   if (peers.length === 0 || peers.some((peer) => !peer.namespaceSelector)) {
-    problems.push(`NetworkPolicy ${policy.metadata.name} admits ingress from outside the monitoring namespace`);
+    problems.push(
+      `NetworkPolicy ${policy.metadata.name} admits ingress from outside the monitoring namespace`,
+    );
   }
   const egressPorts = (policy.spec.egress ?? []).flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
   if ((policy.spec.egress ?? []).some((rule) => !rule.ports)) {
     problems.push(`NetworkPolicy ${policy.metadata.name} has an egress rule open to every port`);
   }
   if (!egressPorts.includes(53) || !egressPorts.includes(443)) {
-    problems.push(`NetworkPolicy ${policy.metadata.name} egress ports ${egressPorts.join(', ')} lack DNS or 443`);
+    problems.push(
+      `NetworkPolicy ${policy.metadata.name} egress ports ${egressPorts.join(', ')} lack DNS or 443`,
+    );
   }
 }
 
