@@ -62,5 +62,5 @@ else
   if run_clean "$entry" probe /intake/recording "$port" 2>/dev/null; then fail "probe: succeeded with the intake stopped"; else pass "probe: fails once the intake is gone"; fi
 fi
 
-printf '%d passed, %d failed\n' "$((9 - failures))" "$failures"
+printf '%d passed, %d failed\n' "$((10 - failures))" "$failures"
 [[ $failures -eq 0 ]]
