@@ -1,5 +1,6 @@
 # One image for every stage; the command picks the process:
-#   docker run trailstream discovery|fetcher-parser|filter-mapper|emitter|integrity|intake|trailstream <args>
+#   docker run trailstream discovery|fetcher-parser|filter-mapper|emitter|integrity|trailstream <args>
+# The recording Datadog intake (testkit) is only in the `dev` target (compose): --target dev, command intake.
 # Production runs Node 24 (the default); the code also runs on Node 20 (--build-arg NODE_VERSION=20).
 # Needs BuildKit (cache and secret mounts): Docker 23+ or `DOCKER_BUILDKIT=1` with a client that has it.
 # No `# syntax=` line: the daemon's built-in frontend has all this file uses, and nothing is fetched for it.
@@ -45,11 +46,15 @@ COPY --from=manifests /app/ ./
 RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca --mount=type=secret,id=npmrc \
     with-build-secrets npm ci --omit=dev --ignore-scripts
 
-FROM base AS runtime
+# The test-only workspaces stay out of the production image: no layer of it holds them.
+FROM build AS production-packages
+RUN rm -rf packages/testkit packages/e2e
+
+FROM base AS runtime-common
 ENV NODE_ENV=production
 COPY --from=production-dependencies /app/ ./
 # Workspace packages resolve through their package.json "default" export condition to dist/.
-COPY --from=build /app/packages packages
+COPY --from=production-packages /app/packages packages
 COPY --from=build /app/services services
 COPY deploy/docker/entrypoint.sh deploy/docker/probe.mjs deploy/docker/
 # Numeric, so Kubernetes' runAsNonRoot can verify it; nothing under /app is writable by it.
@@ -57,3 +62,12 @@ USER 1000:1000
 EXPOSE 8080
 ENTRYPOINT ["/app/deploy/docker/entrypoint.sh"]
 CMD ["--help"]
+
+# Local use only (compose): the production image and the recording Datadog intake.
+FROM runtime-common AS dev
+COPY --from=build /app/packages/testkit packages/testkit
+COPY deploy/docker/dev-entrypoint.sh deploy/docker/
+ENTRYPOINT ["/app/deploy/docker/dev-entrypoint.sh"]
+
+# The production image: the default target.
+FROM runtime-common AS runtime

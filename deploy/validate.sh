@@ -47,6 +47,9 @@ for values in "$chart"/ci/*-values.yaml; do
   "$helm" template trailstream "$chart" --kube-version "$kube_version" -f "$values" >"$rendered/$(basename "$values")"
 done
 
+step "chart: least privilege (per-stage ServiceAccounts, NetworkPolicy by default, no annotation hashes a Secret)"
+node deploy/check-least-privilege.mjs "$rendered/default.yaml" "$chart/templates"
+
 step "chart: Datadog autodiscovery annotations (OpenMetrics check) on every stage, and none when turned off"
 "$helm" template trailstream "$chart" --kube-version "$kube_version" \
   --set metrics.datadogAutodiscovery.enabled=false >"$rendered/no-autodiscovery.yaml"
@@ -90,6 +93,7 @@ node --conditions=@trailstream/source --import tsx deploy/check-stage-config.mjs
 
 step "scripts and JSON"
 sh -n deploy/docker/entrypoint.sh
+sh -n deploy/docker/dev-entrypoint.sh
 bash -n deploy/compose/localstack/ready.d/*.sh
 for json in deploy/aws/*.json deploy/grafana/*.json deploy/datadog/*.json; do
   node -e 'JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"))' "$json"

@@ -2,7 +2,7 @@
 # Runs every process the image can run the way the image runs it (deploy/docker/entrypoint.sh on the
 # built output, with nothing from the sources) and checks that each one starts:
 #   - each stage, given no Kafka brokers, stops with exit 78 and a message naming KAFKA_BROKERS;
-#   - the CLI prints its help; the recording intake answers the health probe, and the probe fails once
+#   - the CLI prints its help; the production entrypoint has no intake; the dev one's intake answers the health probe, and the probe fails once
 #     it is gone; an unknown command exits 64.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -37,9 +37,14 @@ code=0
 run_clean "$entry" no-such-process >/dev/null 2>&1 || code=$?
 if [[ $code -eq 64 ]]; then pass "unknown command: exit 64"; else fail "unknown command: exit $code"; fi
 
+code=0
+run_clean "$entry" intake >/dev/null 2>&1 || code=$?
+if [[ $code -eq 64 ]]; then pass "production entrypoint: no intake (exit 64)"; else fail "production entrypoint runs the intake: exit $code"; fi
+
+dev_entry=deploy/docker/dev-entrypoint.sh
 intake_log=$(mktemp)
 # Not through run_clean: env, sh and node exec each other, so $! is the intake's own pid.
-env -i PATH="$PATH" HOME="$HOME" DD_INTAKE_PORT=0 "$entry" intake >"$intake_log" 2>&1 &
+env -i PATH="$PATH" HOME="$HOME" DD_INTAKE_PORT=0 "$dev_entry" intake >"$intake_log" 2>&1 &
 intake_pid=$!
 trap 'kill "$intake_pid" 2>/dev/null || true; rm -f "$intake_log"' EXIT
 port=""
@@ -57,5 +62,5 @@ else
   if run_clean "$entry" probe /intake/recording "$port" 2>/dev/null; then fail "probe: succeeded with the intake stopped"; else pass "probe: fails once the intake is gone"; fi
 fi
 
-printf '%d passed, %d failed\n' "$((8 - failures))" "$failures"
+printf '%d passed, %d failed\n' "$((10 - failures))" "$failures"
 [[ $failures -eq 0 ]]

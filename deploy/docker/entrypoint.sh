@@ -10,7 +10,6 @@ usage: entrypoint.sh <command> [args]
   discovery, fetcher-parser, filter-mapper, emitter, integrity
                                                      run that stage (configured by environment variables)
   trailstream ARGS                                   the trailstream CLI (e.g. 'trailstream topics')
-  intake                                             the recording Datadog intake (local use only)
   probe PATH [PORT]                                  exit 0 when http://127.0.0.1:PORT/PATH answers 2xx
                                                      (PORT defaults to $HTTP_PORT, then 8080)
 USAGE
@@ -24,9 +23,6 @@ case "$service" in
     ;;
   trailstream)
     exec node "$app_dir/packages/cli/dist/main.js" "$@"
-    ;;
-  intake)
-    exec node "$app_dir/packages/testkit/dist/datadog-intake/bin.js" "$@"
     ;;
   probe)
     exec node "$app_dir/deploy/docker/probe.mjs" "${1:-/healthz}" "${2:-${HTTP_PORT:-8080}}"

@@ -75,6 +75,7 @@ beforeAll(async () => {
     foundBy: 'sqs' as const,
     discoveredAt: Date.now(),
     sequencer: null,
+    versionId: null,
   });
   await producer.send({
     topic: topics.objects,

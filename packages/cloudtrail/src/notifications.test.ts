@@ -53,7 +53,7 @@ describe('parseNotification with real examples', () => {
     expect(parseNotification(sqsBodyOfLambdaEvent(path))).toEqual({
       type: 'objects',
       shape,
-      objects: [{ ...myKey, etag: null, sequencer: null }],
+      objects: [{ ...myKey, etag: null, sequencer: null, versionId: null }],
       ignoredEvents: 0,
     });
   });
@@ -72,6 +72,7 @@ describe('parseNotification with real examples', () => {
           size: 184662,
           etag: '4e68adba0abe2dc8653dc3354e14c01d',
           sequencer: '006408CAD69598B05E',
+          versionId: null,
         },
       ],
       ignoredEvents: 0,
@@ -102,10 +103,30 @@ describe('parseNotification with built examples', () => {
           size: 42,
           etag: 'abc',
           sequencer: '0055AED6DCD90281E5',
+          versionId: null,
         },
       ],
       ignoredEvents: 0,
     });
+  });
+
+  it('carries the version id of an object written to a versioned bucket', () => {
+    const event = s3Event(LOG_KEY);
+    const object = event.Records[0]!.s3.object as Record<string, unknown>;
+    object.versionId = '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY';
+    const parsed = parseNotification(JSON.stringify(event));
+    expect(parsed.type === 'objects' && parsed.objects[0]!.versionId).toBe(
+      '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY',
+    );
+
+    const eventBridge = JSON.parse(
+      readFixture('notifications/awsdocs_powertools__eventbridge_s3_object_created.json'),
+    ) as { detail: { object: Record<string, unknown> } };
+    eventBridge.detail.object['version-id'] = 'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e';
+    const fromEventBridge = parseNotification(JSON.stringify(eventBridge));
+    expect(fromEventBridge.type === 'objects' && fromEventBridge.objects[0]!.versionId).toBe(
+      'IYV3p45BT0ac8hjHg1houSdS1a.Mro8e',
+    );
   });
 
   it('counts events that do not create objects and produces nothing for them', () => {
@@ -130,6 +151,7 @@ describe('parseNotification with built examples', () => {
           size: null,
           etag: null,
           sequencer: null,
+          versionId: null,
         },
         {
           bucket: 'trail-bucket',
@@ -138,6 +160,7 @@ describe('parseNotification with built examples', () => {
           size: null,
           etag: null,
           sequencer: null,
+          versionId: null,
         },
       ],
       ignoredEvents: 0,

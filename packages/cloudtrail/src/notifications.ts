@@ -15,6 +15,8 @@ export interface NotifiedObject {
   size: number | null;
   etag: string | null;
   sequencer: string | null;
+  /** The object's version in a versioned bucket, when the notification says it. */
+  versionId: string | null;
 }
 
 export type ParsedNotification =
@@ -86,6 +88,7 @@ function parseS3Event(records: unknown[]): ParsedNotification {
       size: optionalNumber(object.size),
       etag: optionalString(object.eTag),
       sequencer: optionalString(object.sequencer),
+      versionId: optionalString(object.versionId),
     });
   }
   return { type: 'objects', shape: 's3-event', objects, ignoredEvents };
@@ -121,6 +124,7 @@ function parseCloudTrailSns(json: Json, topicRegion: string | null): ParsedNotif
     size: null,
     etag: null,
     sequencer: null,
+    versionId: null,
   }));
   return { type: 'objects', shape: 'cloudtrail-sns', objects, ignoredEvents: 0 };
 }
@@ -146,6 +150,7 @@ function parseEventBridge(json: Json): ParsedNotification {
     size: optionalNumber(object.size),
     etag: optionalString(object.etag),
     sequencer: optionalString(object.sequencer),
+    versionId: optionalString(object['version-id']),
   };
   return { type: 'objects', shape: 'eventbridge', objects: [notified], ignoredEvents: 0 };
 }

@@ -40,7 +40,30 @@ export interface DatadogClientOptions {
 export type KeyCheck =
   | { kind: 'valid' }
   | { kind: 'invalid'; status: number }
+  /** The address answered with a status no key causes (a wrong path, a redirect, a proxy): see `fix`. */
+  | { kind: 'misconfigured'; status: number; reason: string; fix: string }
   | { kind: 'unknown'; reason: string };
+
+/** Datadog's error bodies are short; a longer one (a proxy's page, an endless stream) is cut here. */
+const RESPONSE_BODY_CAP_BYTES = 64 * 1024;
+
+/** The body's first `cap` bytes as text; the rest is not read (the connection is closed instead). */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  cap: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
+    if (size >= cap) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, cap).toString('utf8');
+}
 
 /**
  * Datadog's Events API v1, logs intake v2 and key validation, one attempt per call. Retries, splitting and
@@ -85,6 +108,8 @@ export class DatadogClient {
       if (response.status === 200) return { kind: 'valid' };
       if (response.status === 401 || response.status === 403)
         return { kind: 'invalid', status: response.status };
+      const outcome = classifyResponse(response.status, response.headers, response.body, this.#now());
+      if (outcome.kind === 'misconfigured') return outcome;
       return { kind: 'unknown', reason: describeResponse(response.status, response.body) };
     } catch (error) {
       const transient = classifyTransportError(error);
@@ -138,7 +163,7 @@ export class DatadogClient {
         },
         ...(body === undefined ? {} : { body }),
       });
-      const text = await response.body.text();
+      const text = await readCapped(response.body, RESPONSE_BODY_CAP_BYTES);
       status = response.statusCode;
       return { status: response.statusCode, headers: response.headers, body: text };
     } finally {

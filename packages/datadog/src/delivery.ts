@@ -13,6 +13,15 @@ export class ApiKeyRejectedError extends Error {
   }
 }
 
+/** Datadog's address answered with a status no item causes: the setup is wrong, and no item is to blame. */
+export class DatadogMisconfiguredError extends Error {
+  override readonly name = 'DatadogMisconfiguredError';
+
+  constructor(readonly outcome: Extract<AttemptOutcome, { kind: 'misconfigured' }>) {
+    super(`Datadog answered ${outcome.reason}: ${outcome.fix}`);
+  }
+}
+
 export type DeadLetterReason = 'datadog-rejected' | 'datadog-too-large';
 
 export type ItemResult =
@@ -36,7 +45,10 @@ export interface DeliveryOptions {
   random?: () => number;
 }
 
-type SettledOutcome = Exclude<AttemptOutcome, { kind: 'retry' } | { kind: 'key-rejected' }>;
+type SettledOutcome = Exclude<
+  AttemptOutcome,
+  { kind: 'retry' } | { kind: 'key-rejected' } | { kind: 'misconfigured' }
+>;
 
 /** Datadog (or the network) said "later", maybe naming when (`Retry-After`). */
 class DatadogSaidLater extends RetriableError {
@@ -61,6 +73,7 @@ async function attemptUntilSettled(
       async () => {
         const outcome = await send();
         if (outcome.kind === 'key-rejected') throw new ApiKeyRejectedError(outcome.status);
+        if (outcome.kind === 'misconfigured') throw new DatadogMisconfiguredError(outcome);
         if (outcome.kind === 'retry') throw new DatadogSaidLater(outcome);
         return outcome;
       },

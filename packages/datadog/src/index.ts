@@ -9,6 +9,7 @@ export {
 } from './datadog-client.js';
 export {
   ApiKeyRejectedError,
+  DatadogMisconfiguredError,
   type DeadLetterReason,
   type DeliveryOptions,
   deliverEvent,
@@ -41,6 +42,7 @@ export {
   classifyResponse,
   classifyTransportError,
   describeResponse,
+  misconfigurationFix,
   type ResponseHeaders,
   requestedRetryDelayMs,
 } from './response-classification.js';
@@ -49,6 +51,7 @@ export {
   type DatadogSite,
   type DatadogTarget,
   datadogSites,
+  plainHttpProblem,
   resolveDatadogEndpoints,
 } from './sites.js';
 export { keyValueTag, normalizeTag, normalizeTags } from './tags.js';

@@ -8,10 +8,15 @@ export type AttemptOutcome =
   | { kind: 'retry'; cause: string; reason: string; retryAfterMs: number | null }
   /** 413: the batch is too large as sent; smaller batches may pass. */
   | { kind: 'too-large'; reason: string }
-  /** 400 and other 4xx: this payload will never be accepted as it is. */
+  /** 400 and 422: this payload will never be accepted as it is. */
   | { kind: 'rejected'; status: number; reason: string }
   /** 401/403: the API key is wrong; nothing will pass until it is fixed. */
-  | { kind: 'key-rejected'; status: number };
+  | { kind: 'key-rejected'; status: number }
+  /**
+   * A status no item causes (a wrong path, a redirect, a proxy asking for credentials): the setup is
+   * wrong and nothing will pass until it is fixed. `fix` says what to change.
+   */
+  | { kind: 'misconfigured'; status: number; reason: string; fix: string };
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
@@ -45,6 +50,24 @@ export function describeResponse(status: number, body: string): string {
   return detail.length === 0 ? `HTTP ${status}` : `HTTP ${status}: ${detail}`;
 }
 
+/** Statuses Datadog gives a payload it refuses: only these blame the item. */
+const ITEM_REJECTED_STATUSES = new Set([400, 422]);
+
+/** What to change when Datadog's address answers with a status no item causes. */
+export function misconfigurationFix(status: number, headers: ResponseHeaders): string {
+  if (status >= 300 && status < 400) {
+    const location = headerValue(headers, 'location');
+    return `the Datadog URL redirects${location ? ` to ${location}` : ''}; set DD_URL (or DD_SITE) to the address that answers directly`;
+  }
+  if (status === 404 || status === 405) {
+    return 'the Datadog URL has no intake at this path; DD_URL must be the base URL under which /api/v1/events, /api/v2/logs and /api/v1/validate are served, or unset it and set DD_SITE';
+  }
+  if (status === 407) {
+    return 'a proxy asks for credentials; put them in HTTPS_PROXY (http://user:password@proxy:port) or exempt the Datadog host with NO_PROXY';
+  }
+  return `no item causes HTTP ${status}; check DD_URL, DD_SITE and any proxy (HTTPS_PROXY) in between`;
+}
+
 export function classifyResponse(
   status: number,
   headers: ResponseHeaders,
@@ -62,7 +85,14 @@ export function classifyResponse(
     };
   }
   if (status === 413) return { kind: 'too-large', reason: describeResponse(status, body) };
-  return { kind: 'rejected', status, reason: describeResponse(status, body) };
+  if (ITEM_REJECTED_STATUSES.has(status))
+    return { kind: 'rejected', status, reason: describeResponse(status, body) };
+  return {
+    kind: 'misconfigured',
+    status,
+    reason: describeResponse(status, body),
+    fix: misconfigurationFix(status, headers),
+  };
 }
 
 /** Error codes of a request that never got a usable answer: worth another attempt. */

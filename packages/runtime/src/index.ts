@@ -26,7 +26,7 @@ export {
   type FailureReason,
 } from './dead-letter.js';
 export { createKafka, kafkaClientOptions } from './kafka.js';
-export { createLogger, type Logger, type LoggerOptions, scrubSecrets } from './logger.js';
+export { addLogSecret, createLogger, type Logger, type LoggerOptions, scrubSecrets } from './logger.js';
 export {
   type OffsetRange,
   type PartitionEnds,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { addLogSecret, createLogger } from './logger.js';
 
 function capture(secrets?: string[]) {
   const lines: string[] = [];
@@ -29,6 +29,15 @@ describe('createLogger', () => {
     expect(output).not.toContain(apiKey);
     expect(output).not.toContain('p@ss');
     expect(output.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('blanks a secret learnt while running from later lines, its children included', () => {
+    const rotated = 'fedcba9876543210fedcba9876543210';
+    const { logger, lines } = capture([]);
+    addLogSecret(logger, rotated);
+    logger.child({ partition: 1 }).warn({ err: new Error(`key ${rotated} refused`) }, `retrying ${rotated}`);
+    expect(lines.join('')).not.toContain(rotated);
+    expect(lines.join('')).toContain('[REDACTED]');
   });
 
   it('redacts credential fields by name even when the value is not a known secret', () => {

@@ -33,11 +33,10 @@ export interface LoggerOptions {
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   const secrets = (options.secrets ?? secretValuesIn()).filter((s) => s.length > 0);
   const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
-  const scrubbed: DestinationStream =
-    secrets.length === 0
-      ? destination
-      : { write: (line: string) => destination.write(scrubSecrets(line, secrets)) };
-  return pino(
+  const scrubbed: DestinationStream = {
+    write: (line: string) => destination.write(secrets.length === 0 ? line : scrubSecrets(line, secrets)),
+  };
+  const logger = pino(
     {
       name,
       level: options.level ?? 'info',
@@ -47,6 +46,20 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
     },
     scrubbed,
   );
+  secretsOfLogger.set(logger, secrets);
+  return logger;
+}
+
+const secretsOfLogger = new WeakMap<Logger, string[]>();
+
+/**
+ * Blanks one more value from every later line of this logger (made by `createLogger`) and its children:
+ * a secret learnt while running, such as an API key re-read after rotation.
+ */
+export function addLogSecret(logger: Logger, secret: string): void {
+  const secrets = secretsOfLogger.get(logger);
+  if (secrets === undefined) throw new Error('addLogSecret needs a logger made by createLogger');
+  if (secret.length > 0 && !secrets.includes(secret)) secrets.push(secret);
 }
 
 export function scrubSecrets(line: string, secrets: readonly string[]): string {

@@ -30,6 +30,7 @@ const objectRef: ObjectRef = {
   foundBy: 'sqs',
   discoveredAt: 1_714_521_600_000,
   sequencer: '0055AED6DCD90281E5',
+  versionId: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY',
 };
 
 const record: CloudTrailRecord = {
@@ -187,12 +188,28 @@ describe('schema compatibility', () => {
 
   it('a decoded v1 object reference gets the defaults of the fields added since', () => {
     const v1 = objectRefContract.versions.get(1)!;
-    const { sequencer: _, ...v1Value } = objectRef;
+    const { sequencer: _, versionId: __, ...v1Value } = objectRef;
     const decoded = objectRefContract.decode(v1.toBuffer(v1Value), {
       [SCHEMA_HEADER]: objectRefContract.name,
       [SCHEMA_VERSION_HEADER]: '1',
     });
-    expect(decoded).toEqual({ ...objectRef, sequencer: null });
+    expect(decoded).toEqual({ ...objectRef, sequencer: null, versionId: null });
+  });
+
+  it('a decoded v2 object reference keeps its sequencer and gets no version id', () => {
+    const v2 = objectRefContract.versions.get(2)!;
+    const { versionId: _, ...v2Value } = objectRef;
+    const decoded = objectRefContract.decode(v2.toBuffer(v2Value), {
+      [SCHEMA_HEADER]: objectRefContract.name,
+      [SCHEMA_VERSION_HEADER]: '2',
+    });
+    expect(decoded).toEqual({ ...objectRef, versionId: null });
+  });
+
+  it('the current object reference carries the version id through Kafka', () => {
+    const encoded = objectRefContract.encode(objectRef);
+    expect(encoded.headers[SCHEMA_VERSION_HEADER]).toBe('3');
+    expect(objectRefContract.decode(encoded.value, encoded.headers).versionId).toBe(objectRef.versionId);
   });
 
   it('a decoded v1 dead letter reads as whole, with no record origin', () => {

@@ -1,6 +1,6 @@
 import type { Schema } from 'avsc';
 import { defineContract, type EncodedMessage, headerText, type MessageHeaders } from './contract.js';
-import { objectRefV1, objectRefV1Fields } from './history/object-ref.js';
+import { objectRefV1, objectRefV2, objectRefV2Fields } from './history/object-ref.js';
 
 export type FoundBy = 'sqs' | 'poll' | 'replay';
 
@@ -16,18 +16,24 @@ export interface ObjectRef {
   discoveredAt: number;
   /** S3's ordering token for events on one key, when the notification carried it. */
   sequencer: string | null;
+  /**
+   * The S3 version the notification announced, in a versioned bucket: GetObject reads exactly it.
+   * null when the notification carries none (an unversioned bucket, a listing, CloudTrail's SNS message).
+   */
+  versionId: string | null;
 }
 
-const objectRefV2: Schema = {
+const objectRefV3: Schema = {
   type: 'record',
   name: 'ObjectRef',
   namespace: 'trailstream',
-  fields: [...objectRefV1Fields, { name: 'sequencer', type: ['null', 'string'], default: null }],
+  fields: [...objectRefV2Fields, { name: 'versionId', type: ['null', 'string'], default: null }],
 };
 
 export const objectRefContract = defineContract<ObjectRef>('trailstream.ObjectRef', {
   1: objectRefV1,
   2: objectRefV2,
+  3: objectRefV3,
 });
 
 /** The Kafka key of an object reference: one object always lands on one partition. */

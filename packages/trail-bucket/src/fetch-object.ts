@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BackoffPolicy, RetriableError, retry } from '@trailstream/retry';
-import { classifyS3Failure, type S3Failure } from './s3-failures.js';
+import { bareEtag } from './etag.js';
+import { classifyS3Failure, isPreconditionFailed, type S3Failure } from './s3-failures.js';
 
 export interface FetchPolicy {
   /** Attempts for throttling, 5xx and timeouts before the error goes up (and the transaction is retried). */
@@ -39,9 +40,25 @@ class GetObjectRetry extends RetriableError {
 
 export interface OpenedObject {
   body: AsyncIterable<Uint8Array> & { destroy(): void };
+  /** The ETag of what is being read, bare. */
   etag: string | null;
   /** The object's user metadata (`x-amz-meta-*`), such as a digest's signature. */
   metadata: Record<string, string>;
+  /**
+   * The ETag that was notified when the key had been rewritten since (S3 answered 412 to IfMatch):
+   * the body is then the current version, which is not what was notified. null otherwise.
+   */
+  overwrittenEtag: string | null;
+}
+
+/** What was notified about an object: GetObject reads exactly that version or says it is gone. */
+export interface ObjectLocation {
+  bucket: string;
+  key: string;
+  /** Pins the read with IfMatch when there is no version id. */
+  etag: string | null;
+  /** Pins the read to this version in a versioned bucket. */
+  versionId: string | null;
 }
 
 function isBody(body: unknown): body is OpenedObject['body'] {
@@ -65,19 +82,55 @@ function afterFailedAttempt(error: unknown, attempt: number, policy: FetchPolicy
   return failure.kind === 'transient' ? error : new ObjectUnavailableError(failure, attempt, error);
 }
 
-/** GetObject as a stream, retried by the kind of failure. */
+/** Which version a GetObject reads: the notified version id, else the notified ETag, else the current one. */
+function pinOf(location: ObjectLocation): { VersionId: string } | { IfMatch: string } | Record<never, never> {
+  if (location.versionId !== null) return { VersionId: location.versionId };
+  if (location.etag !== null && bareEtag(location.etag) !== '')
+    return { IfMatch: `"${bareEtag(location.etag)}"` };
+  return {};
+}
+
+async function getObject(
+  s3: S3Client,
+  location: ObjectLocation,
+  pin: ReturnType<typeof pinOf>,
+): Promise<Omit<OpenedObject, 'overwrittenEtag'>> {
+  const response = await s3.send(
+    new GetObjectCommand({ Bucket: location.bucket, Key: location.key, ...pin }),
+  );
+  if (!isBody(response.Body)) throw new Error('GetObject returned no readable body');
+  return {
+    body: response.Body,
+    etag: response.ETag ? bareEtag(response.ETag) : null,
+    metadata: response.Metadata ?? {},
+  };
+}
+
+/**
+ * The notified version, or, when the key was rewritten since (412 to IfMatch), the current one with the
+ * notified ETag as `overwrittenEtag`. CloudTrail never rewrites a file, so the caller reports the loss.
+ */
+async function getNotifiedVersion(s3: S3Client, location: ObjectLocation): Promise<OpenedObject> {
+  const pin = pinOf(location);
+  try {
+    return { ...(await getObject(s3, location, pin)), overwrittenEtag: null };
+  } catch (error) {
+    if (!('IfMatch' in pin) || !isPreconditionFailed(error)) throw error;
+    return { ...(await getObject(s3, location, {})), overwrittenEtag: bareEtag(location.etag) };
+  }
+}
+
+/** GetObject as a stream, pinned to what was notified (see `getNotifiedVersion`), retried by the kind of failure. */
 export async function openObject(
   s3: S3Client,
-  location: { bucket: string; key: string },
+  location: ObjectLocation,
   policy: FetchPolicy,
   onRetry: (failure: S3Failure, attempt: number, error: unknown) => void,
 ): Promise<OpenedObject> {
   return retry(
     async (attempt) => {
       try {
-        const response = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
-        if (!isBody(response.Body)) throw new Error('GetObject returned no readable body');
-        return { body: response.Body, etag: response.ETag ?? null, metadata: response.Metadata ?? {} };
+        return await getNotifiedVersion(s3, location);
       } catch (error) {
         throw afterFailedAttempt(error, attempt, policy);
       }

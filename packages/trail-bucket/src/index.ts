@@ -1,5 +1,11 @@
 export { bareEtag } from './etag.js';
-export { type FetchPolicy, ObjectUnavailableError, type OpenedObject, openObject } from './fetch-object.js';
+export {
+  type FetchPolicy,
+  type ObjectLocation,
+  ObjectUnavailableError,
+  type OpenedObject,
+  openObject,
+} from './fetch-object.js';
 export {
   type IntegrityListing,
   inflatedSha256,

@@ -23,5 +23,6 @@ export function objectRefFromListing(
     foundBy,
     discoveredAt,
     sequencer: null,
+    versionId: null,
   };
 }

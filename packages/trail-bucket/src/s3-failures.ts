@@ -59,3 +59,9 @@ export function classifyS3Failure(error: unknown): S3Failure {
   // No HTTP answer at all: a client-side failure, most likely the network.
   return { kind: 'transient', reasonClass: 's3-unavailable' };
 }
+
+/** S3's answer to an IfMatch that no longer matches: the key was rewritten since it was notified. */
+export function isPreconditionFailed(error: unknown): boolean {
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;
+  return shape.name === 'PreconditionFailed' || shape.$metadata?.httpStatusCode === 412;
+}

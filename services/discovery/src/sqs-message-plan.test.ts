@@ -24,6 +24,7 @@ describe('planSqsMessage', () => {
           foundBy: 'sqs',
           discoveredAt: context.now,
           sequencer: null,
+          versionId: null,
         },
       ],
       digests: [
@@ -36,6 +37,7 @@ describe('planSqsMessage', () => {
           foundBy: 'sqs',
           discoveredAt: context.now,
           sequencer: null,
+          versionId: null,
         },
       ],
       skipped: ['not-cloudtrail'],
@@ -50,6 +52,25 @@ describe('planSqsMessage', () => {
       digests: [],
       skipped: ['account-filtered'],
     });
+  });
+
+  it('carries the version id S3 sends for a versioned bucket into the reference', () => {
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventName: 'ObjectCreated:Put',
+          awsRegion: 'eu-west-1',
+          s3: {
+            bucket: { name: 'trail-bucket' },
+            object: { key: LOG, size: 42, eTag: 'abc', versionId: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY' },
+          },
+        },
+      ],
+    });
+    const plan = planSqsMessage(body, context);
+    expect(plan.action === 'deliver' && plan.refs.map((ref) => ref.versionId)).toEqual([
+      '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY',
+    ]);
   });
 
   it('delivers nothing, and so deletes, for a test event', () => {

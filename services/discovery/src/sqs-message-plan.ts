@@ -47,6 +47,7 @@ export function objectRefFromNotification(
     foundBy: 'sqs',
     discoveredAt,
     sequencer: object.sequencer,
+    versionId: object.versionId,
   };
 }
 

@@ -1,4 +1,11 @@
-import { apiKeySourceFromEnv, datadogSites, lateItemPolicies, readApiKey } from '@trailstream/datadog';
+import {
+  apiKeySourceFromEnv,
+  type DatadogTarget,
+  datadogSites,
+  lateItemPolicies,
+  plainHttpProblem,
+  readApiKey,
+} from '@trailstream/datadog';
 import { type Config, ConfigError, env, inputTopicOf, stageEnv } from '@trailstream/runtime';
 
 export const emitterEnv = {
@@ -6,6 +13,8 @@ export const emitterEnv = {
   DD_SITE: env.oneOf(datadogSites, 'datadoghq.com'),
   /** One base URL for every Datadog path: a proxy, or the recording intake. Wins over DD_SITE. */
   DD_URL: env.url(),
+  /** Allows a plain http:// DD_URL to another machine (the key then travels in clear text); loopback needs no opt-in. */
+  DD_ALLOW_PLAIN_HTTP: env.boolean(false),
   DD_API_KEY: env.optionalString(),
   /** A mounted secret; re-read while the key is refused, so a rotated secret is picked up. */
   DD_API_KEY_FILE: env.optionalString(),
@@ -36,6 +45,11 @@ export function emitterOptions(config: EmitterConfig) {
   } catch (error) {
     throw new ConfigError([(error as Error).message]);
   }
+  const target: DatadogTarget = config.DD_URL
+    ? { baseUrl: config.DD_URL, allowPlainHttp: config.DD_ALLOW_PLAIN_HTTP }
+    : { site: config.DD_SITE };
+  const insecure = plainHttpProblem(target);
+  if (insecure !== null) throw new ConfigError([insecure]);
   return {
     inputTopic: inputTopicOf('emitter', config),
     deadLetterTopic: config.TOPIC_DLQ,
@@ -44,7 +58,7 @@ export function emitterOptions(config: EmitterConfig) {
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     apiKeySource,
     datadog: {
-      target: config.DD_URL ? { baseUrl: config.DD_URL } : { site: config.DD_SITE },
+      target,
       timeoutMs: config.DD_REQUEST_TIMEOUT_MS,
       connections: config.EMITTER_PARTITIONS_CONCURRENTLY * config.EMITTER_EVENT_REQUESTS_PER_PARTITION,
     },

@@ -3,15 +3,16 @@ import {
   type ApiKey,
   ApiKeyRejectedError,
   DatadogClient,
+  DatadogMisconfiguredError,
   type DeliveryOptions,
   RateBudget,
 } from '@trailstream/datadog';
 import { backoffPolicies } from '@trailstream/retry';
 import { DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
 import { type EachBatchPayload, type KafkaMessage, Partitioners } from 'kafkajs';
-import { ApiKeyGuard } from './api-key-guard.js';
 import type { EmitterSettings } from './config.js';
 import { deliverMessages } from './deliver-messages.js';
+import { DeliveryGuard } from './delivery-guard.js';
 import { createEmitterMetrics } from './metrics.js';
 import { PartitionCommitter } from './partition-committer.js';
 import { SettledPrefix } from './settled-prefix.js';
@@ -19,7 +20,7 @@ import { SettledPrefix } from './settled-prefix.js';
 export type EmitterOptions = EmitterSettings & StageContext & { apiKey: ApiKey };
 
 export interface RunningEmitter extends StartedStage {
-  /** Consuming, and Datadog accepts the key. */
+  /** Consuming, Datadog accepts the key, and its address answers as Datadog does. */
   isReady(): boolean;
 }
 
@@ -63,16 +64,16 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
   });
   let consuming = false;
 
-  const guard = new ApiKeyGuard({
+  const guard = new DeliveryGuard({
     client,
     source: options.apiKeySource,
     recheckMs: options.keyRecheckMs,
     logger,
-    onRefused: () => {
+    onPaused: () => {
       if (consuming) consumer.pause([{ topic: inputTopic }]);
     },
-    onAccepted: () => consumer.resume([{ topic: inputTopic }]),
-    onStateChange: (valid) => metrics.apiKeyValid.set(valid ? 1 : 0),
+    onResumed: () => consumer.resume([{ topic: inputTopic }]),
+    onKeyStateChange: (valid) => metrics.apiKeyValid.set(valid ? 1 : 0),
   });
   await guard.checkAtStart();
 
@@ -135,13 +136,17 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
         await commitSettled();
       }
     } catch (error) {
-      const expected = error instanceof ApiKeyRejectedError || stopping.signal.aborted;
+      const expected =
+        error instanceof ApiKeyRejectedError ||
+        error instanceof DatadogMisconfiguredError ||
+        stopping.signal.aborted;
       if (!expected) throw error;
       // Keep what was settled before the stop: fewer items sent twice after the resume or the restart.
       await commitSettled().catch((commitError: unknown) =>
         logger.warn({ err: commitError, partition }, 'could not commit settled offsets'),
       );
       if (error instanceof ApiKeyRejectedError) guard.refused(error.status);
+      if (error instanceof DatadogMisconfiguredError) guard.misconfigured(error.outcome);
     } finally {
       clearInterval(beat);
       clearInterval(progress);

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LateItemPolicy } from '@trailstream/datadog';
-import { createLogger, loadConfig } from '@trailstream/runtime';
+import { createLogger, type Logger, loadConfig } from '@trailstream/runtime';
 import { type DatadogOutput, datadogOutputContract } from '@trailstream/schemas';
 import {
   createTestTopics,
@@ -30,6 +30,8 @@ export interface Harness {
   keyFile: string;
   /** Every line the emitter logged; the logger is built WITHOUT secret scrubbing, so leaks would show. */
   logLines: string[];
+  /** The emitter's logger, to show what its scrubber blanks. */
+  logger: Logger;
   produce(outputs: DatadogOutput[]): Promise<void>;
   waitForIntake(until: (snapshot: IntakeSnapshot) => boolean, timeoutMs?: number): Promise<IntakeSnapshot>;
   close(): Promise<void>;
@@ -88,6 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     registry,
     keyFile,
     logLines,
+    logger,
     async produce(outputs) {
       await producer.send({
         topic: topics.datadog,

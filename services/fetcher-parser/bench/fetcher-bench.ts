@@ -149,6 +149,7 @@ async function runPipeline(
       foundBy: 'poll',
       discoveredAt: Date.now(),
       sequencer: null,
+      versionId: null,
     });
   });
 

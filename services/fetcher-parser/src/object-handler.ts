@@ -68,6 +68,20 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     }
   }
 
+  /** CloudTrail never rewrites a delivered file: a rewritten key is reported, and its current version read. */
+  async function reportOverwritten(ref: ObjectRef, etag: string | null, output: TransactionOutput) {
+    const both = { bucket: ref.bucket, key: ref.key, notifiedEtag: bareEtag(ref.etag), currentEtag: etag };
+    logger.warn(
+      both,
+      'object rewritten after its notification; the notified version is lost, reading the current one',
+    );
+    await output.deadLetter({
+      reasonClass: 'object-overwritten',
+      reasonMessage: `${objectRefKey(ref)} was rewritten after it was notified: notified ETag ${both.notifiedEtag}, current ETag ${etag}`,
+      attempts: 1,
+    });
+  }
+
   async function open(ref: ObjectRef): Promise<OpenedObject | FailureReason> {
     try {
       return await openObject(
@@ -171,7 +185,9 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     const stopTimer = metrics.objectSeconds.startTimer();
     const opened = await open(ref);
     if ('reasonClass' in opened) return deadLetter(output, opened);
-    const etag = bareEtag(ref.etag ?? opened.etag);
+    const overwritten = opened.overwrittenEtag !== null;
+    if (overwritten) await reportOverwritten(ref, opened.etag, output);
+    const etag = bareEtag(overwritten ? opened.etag : (ref.etag ?? opened.etag));
     const progress = {
       sent: 0,
       hash: createHash('sha256'),
@@ -193,7 +209,11 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
       await output.commitProgress();
     };
     try {
-      if (!forced && ref.etag === null && seen.has(message.partition, objectKey, etag, now())) {
+      if (
+        !forced &&
+        (ref.etag === null || overwritten) &&
+        seen.has(message.partition, objectKey, etag, now())
+      ) {
         metrics.objects.inc({ outcome: 'duplicate' });
         return;
       }

@@ -83,6 +83,7 @@ export function objectRef(rig: FetcherRig, key: string, etag: string | null = nu
     foundBy: 'sqs',
     discoveredAt: Date.now(),
     sequencer: null,
+    versionId: null,
   };
 }
 

@@ -109,6 +109,7 @@ async function sendDigestRefs(bucket: string, digests: readonly TrailBucketObjec
         foundBy: 'sqs',
         discoveredAt: Date.now(),
         sequencer: null,
+        versionId: null,
       }),
     })),
   });

@@ -42,11 +42,12 @@ app.kubernetes.io/component: {{ .stage }}
 app.kubernetes.io/component: {{ .stage }}
 {{- end -}}
 
-{{- define "trailstream.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create -}}
-{{- default (include "trailstream.fullname" .) .Values.serviceAccount.name -}}
+{{/* A stage's ServiceAccount (ctx: root, stage): its own when the chart makes them, else the one named. */}}
+{{- define "trailstream.stageServiceAccountName" -}}
+{{- if .root.Values.serviceAccount.create -}}
+{{- include "trailstream.stageName" . -}}
 {{- else -}}
-{{- default "default" .Values.serviceAccount.name -}}
+{{- default "default" .root.Values.serviceAccount.name -}}
 {{- end -}}
 {{- end -}}
 

@@ -6,9 +6,11 @@ import {
   apiKeySourceFromEnv,
   DatadogClient,
   type DatadogSite,
+  type DatadogTarget,
   datadogSites,
   type LateItemPolicy,
   lateItemPolicies,
+  plainHttpProblem,
   readApiKey,
 } from '@trailstream/datadog';
 import { type OutputMode, outputModes } from '@trailstream/mapping';
@@ -140,11 +142,16 @@ async function datadogClientFor(
     throw new CliError(`--dd-site expects one of ${datadogSites.join(', ')}, got "${site}"`);
   }
   if (url !== undefined && !URL.canParse(url)) throw new CliError(`--dd-url expects a URL, got "${url}"`);
+  const target: DatadogTarget = url
+    ? { baseUrl: url, allowPlainHttp: process.env.DD_ALLOW_PLAIN_HTTP === 'true' }
+    : { site: site !== undefined && isSite(site) ? site : 'datadoghq.com' };
+  const insecure = plainHttpProblem(target);
+  if (insecure !== null) throw new CliError(insecure);
   const apiKey = await readApiKey(apiKeySourceFromEnv(process.env)).catch((error: Error) => {
     throw new CliError(`cannot read the Datadog API key: ${error.message}`);
   });
   const client = new DatadogClient({
-    target: url ? { baseUrl: url } : { site: site !== undefined && isSite(site) ? site : 'datadoghq.com' },
+    target,
     apiKey,
     timeoutMs: 10_000,
   });

@@ -66,6 +66,7 @@ export function localFolderSource(folder: string, includeInsights = false): Obje
             foundBy: 'replay',
             discoveredAt: Date.now(),
             sequencer: null,
+            versionId: null,
           },
           open: async () => createReadStream(path),
         };

@@ -18,3 +18,17 @@ export const objectRefV1: Schema = {
   namespace: 'trailstream',
   fields: objectRefV1Fields,
 };
+
+/** The fields of v2 (v1 and S3's sequencer), which later versions keep as they are. */
+export const objectRefV2Fields: typeof objectRefV1Fields = [
+  ...objectRefV1Fields,
+  { name: 'sequencer', type: ['null', 'string'], default: null },
+];
+
+/** v2: v1 and the sequencer, before the version id of a versioned bucket was carried. */
+export const objectRefV2: Schema = {
+  type: 'record',
+  name: 'ObjectRef',
+  namespace: 'trailstream',
+  fields: objectRefV2Fields,
+};

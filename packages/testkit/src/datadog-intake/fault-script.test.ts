@@ -49,7 +49,7 @@ describe('parseFaults', () => {
     [null, 'expected {"faults": [...]}'],
     [{ faults: [{ kind: 'explode', times: 1 }] }, 'faults[0].kind must be'],
     [{ faults: [{ kind: 'drop', times: -1 }] }, 'faults[0].times must be a non-negative integer'],
-    [{ faults: [{ kind: 'error', times: 1, status: 200 }] }, 'faults[0].status must be 4xx or 5xx'],
+    [{ faults: [{ kind: 'error', times: 1, status: 200 }] }, 'faults[0].status must be 3xx, 4xx or 5xx'],
     [{ faults: [{ kind: 'drop', times: 1, endpoint: 'metrics' }] }, 'faults[0].endpoint must be'],
   ])('names what is wrong in %j', (body, message) => {
     expect(() => parseFaults(body)).toThrow(message);

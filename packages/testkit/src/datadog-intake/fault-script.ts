@@ -2,8 +2,10 @@ export type IntakeEndpoint = 'events' | 'logs' | 'validate';
 
 /**
  * A scripted misbehaviour, applied to the next `times` requests to `endpoint` (any endpoint when absent):
- * `rate-limit` answers 429 with Datadog's rate-limit headers, `error` answers with `status`, `slow` waits
- * `delayMs` and then answers normally, `drop` closes the connection without an answer.
+ * `rate-limit` answers 429 with Datadog's rate-limit headers, `error` answers with `status` (a 3xx with a
+ * `Location`, a 407 with `Proxy-Authenticate`, as a redirecting URL or an authenticating proxy would),
+ * `slow` waits `delayMs` and then answers normally, `drop` closes the connection without an answer,
+ * `endless-body` answers `status` with a body that never ends (a misbehaving proxy).
  * `reject-containing` is not counted down: until a reset, any payload containing `text` gets a 400,
  * like an item Datadog refuses whenever it is sent.
  */
@@ -12,6 +14,7 @@ export type Fault =
   | { kind: 'error'; times: number; status: number; endpoint?: IntakeEndpoint }
   | { kind: 'slow'; times: number; delayMs: number; endpoint?: IntakeEndpoint }
   | { kind: 'drop'; times: number; endpoint?: IntakeEndpoint }
+  | { kind: 'endless-body'; times: number; status: number; endpoint?: IntakeEndpoint }
   | { kind: 'reject-containing'; text: string; endpoint?: IntakeEndpoint };
 
 export type CountedFault = Exclude<Fault, { kind: 'reject-containing' }>;
@@ -89,8 +92,17 @@ export function parseFaults(body: unknown): Fault[] {
         };
       case 'error': {
         const status = positiveInteger(fields.status, 'status', index);
-        if (status < 400 || status > 599) throw new Error(`faults[${index}].status must be 4xx or 5xx`);
+        if (status < 300 || status > 599) throw new Error(`faults[${index}].status must be 3xx, 4xx or 5xx`);
         return { kind: 'error', times: positiveInteger(fields.times, 'times', index), status, ...scope };
+      }
+      case 'endless-body': {
+        const status = positiveInteger(fields.status, 'status', index);
+        return {
+          kind: 'endless-body',
+          times: positiveInteger(fields.times, 'times', index),
+          status,
+          ...scope,
+        };
       }
       case 'slow':
         return {
@@ -107,7 +119,9 @@ export function parseFaults(body: unknown): Fault[] {
         }
         return { kind: 'reject-containing', text: fields.text, ...scope };
       default:
-        throw new Error(`faults[${index}].kind must be rate-limit, error, slow, drop or reject-containing`);
+        throw new Error(
+          `faults[${index}].kind must be rate-limit, error, slow, drop, endless-body or reject-containing`,
+        );
     }
   });
 }

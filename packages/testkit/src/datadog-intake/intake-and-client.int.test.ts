@@ -5,6 +5,7 @@ import {
   ApiKey,
   type AttemptOutcome,
   DatadogClient,
+  DatadogMisconfiguredError,
   deliverEvent,
   deliverLogs,
   type EventPayload,
@@ -125,6 +126,36 @@ describe('the recording intake, driven by the Datadog client', () => {
     expect(intake.snapshot().responses).toMatchObject({ 'events 429': 2, 'events 202': 1 });
   });
 
+  it.each([
+    [404, 'DD_URL must be the base URL'],
+    [405, 'DD_URL must be the base URL'],
+    [302, 'redirects to https://elsewhere.example/api/v1/events'],
+    [407, 'HTTPS_PROXY'],
+    [418, 'no item causes HTTP 418'],
+  ])(
+    'calls HTTP %i a misconfiguration, never an item rejection, and says how to fix it',
+    async (status, fix) => {
+      intake.addFaults([{ kind: 'error', status, times: 1, endpoint: 'events' }]);
+      const outcome = await client.sendEvent(event('misdirected'));
+      expect(outcome).toMatchObject({ kind: 'misconfigured', status, fix: expect.stringContaining(fix) });
+      intake.addFaults([{ kind: 'error', status, times: 1, endpoint: 'events' }]);
+      await expect(deliverEvent(client, event('misdirected'), fastRetries)).rejects.toBeInstanceOf(
+        DatadogMisconfiguredError,
+      );
+      intake.addFaults([{ kind: 'error', status, times: 1, endpoint: 'validate' }]);
+      expect(await client.validateKey()).toMatchObject({ kind: 'misconfigured', status });
+    },
+  );
+
+  it('reads an error body only up to its cap: an endless one is cut, not waited on', async () => {
+    intake.addFaults([{ kind: 'endless-body', status: 400, times: 1, endpoint: 'events' }]);
+    const started = performance.now();
+    const outcome = await client.sendEvent(event('endless'));
+    expect(outcome).toMatchObject({ kind: 'rejected', status: 400 });
+    // Well inside the client's 1 s timeout: the cap ended the read, not the timeout.
+    expect(performance.now() - started).toBeLessThan(900);
+  });
+
   it('survives 500s, dropped connections and answers slower than the timeout', async () => {
     intake.addFaults([
       { kind: 'error', status: 500, times: 2 },
@@ -206,7 +237,7 @@ describe('the recording intake, driven by the Datadog client', () => {
       body: JSON.stringify({ faults: [{ kind: 'error', times: 1, status: 200 }] }),
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: 'faults[0].status must be 4xx or 5xx' });
+    expect(await response.json()).toEqual({ error: 'faults[0].status must be 3xx, 4xx or 5xx' });
   });
 
   it('serves the recording over HTTP and forgets it on reset', async () => {

@@ -103,7 +103,23 @@ export async function startDatadogIntake(options: DatadogIntakeOptions = {}): Pr
         });
         await answer(reply, endpoint, 429, { errors: ['Too many requests'] });
         return true;
+      case 'endless-body': {
+        recording.countResponse(endpoint, fault.status);
+        reply.hijack();
+        const response = reply.raw;
+        response.writeHead(fault.status, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const pump = () => {
+          while (!response.destroyed && response.write(chunk));
+          if (!response.destroyed) response.once('drain', pump);
+        };
+        pump();
+        return true;
+      }
       case 'error':
+        if (fault.status >= 300 && fault.status < 400)
+          reply.header('location', `https://elsewhere.example${request.url}`);
+        if (fault.status === 407) reply.header('proxy-authenticate', 'Basic realm="proxy"');
         await answer(
           reply,
           endpoint,
