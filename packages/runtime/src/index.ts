@@ -44,7 +44,12 @@ export {
 } from './run-stage.js';
 export { type ServiceServer, type ServiceServerOptions, startServiceServer } from './server.js';
 export { runService, type ServiceLifecycle, type ShutdownHook } from './service.js';
-export type { StageHandler, StageMessage, TransactionOutput } from './stage-message.js';
+export {
+  decodeStageMessage,
+  type StageHandler,
+  type StageMessage,
+  type TransactionOutput,
+} from './stage-message.js';
 export { deadLetterCounter } from './stage-metrics.js';
 export {
   createPlannedTopics,

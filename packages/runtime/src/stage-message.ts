@@ -1,4 +1,4 @@
-import type { MessageHeaders } from '@trailstream/schemas';
+import { type Contract, ContractError, type MessageHeaders } from '@trailstream/schemas';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { DeadLetterSubject, FailureReason } from './dead-letter.js';
 
@@ -43,4 +43,22 @@ export function toStageMessage(topic: string, partition: number, message: KafkaM
     value: message.value,
     headers: (message.headers ?? {}) as IHeaders as MessageHeaders,
   };
+}
+
+/**
+ * A stage's input decoded by its contract, or why it cannot be (`reasonClass`, for its dead letter): no
+ * value, or bytes the contract does not read. Any other error is a bug and passes through.
+ */
+export function decodeStageMessage<T>(
+  message: StageMessage,
+  contract: Contract<T>,
+  reasonClass: string,
+): T | FailureReason {
+  if (message.value === null) return { reasonClass, reasonMessage: 'the message has no value', attempts: 1 };
+  try {
+    return contract.decode(message.value, message.headers);
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    return { reasonClass, reasonMessage: error.message, attempts: 1 };
+  }
 }

@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CloudTrailObjectError, type ObjectLimits, readCloudTrailRecords } from '@trailstream/cloudtrail';
 import {
   DeadLetterAfterAbort,
+  decodeStageMessage,
   type FailureReason,
   type Logger,
   type StageHandler,
@@ -11,7 +12,6 @@ import {
 } from '@trailstream/runtime';
 import {
   bypassesDedupe,
-  ContractError,
   cloudTrailRecordContract,
   logFileHashMessage,
   type ObjectRef,
@@ -56,17 +56,8 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     metrics.objects.inc({ outcome: 'dead-lettered' });
   }
 
-  function decodeRef(message: StageMessage): ObjectRef | FailureReason {
-    if (message.value === null) {
-      return { reasonClass: 'bad-object-ref', reasonMessage: 'the message has no value', attempts: 1 };
-    }
-    try {
-      return objectRefContract.decode(message.value, message.headers);
-    } catch (error) {
-      if (!(error instanceof ContractError)) throw error;
-      return { reasonClass: 'bad-object-ref', reasonMessage: error.message, attempts: 1 };
-    }
-  }
+  const decodeRef = (message: StageMessage): ObjectRef | FailureReason =>
+    decodeStageMessage(message, objectRefContract, 'bad-object-ref');
 
   /** CloudTrail never rewrites a delivered file: a rewritten key is reported, and its current version read. */
   async function reportOverwritten(ref: ObjectRef, etag: string | null, output: TransactionOutput) {

@@ -8,14 +8,15 @@ import {
   type PublicKeySource,
   parseDigestKey,
 } from '@trailstream/cloudtrail';
-import type {
-  FailureReason,
-  Logger,
-  StageHandler,
-  StageMessage,
-  TransactionOutput,
+import {
+  decodeStageMessage,
+  type FailureReason,
+  type Logger,
+  type StageHandler,
+  type StageMessage,
+  type TransactionOutput,
 } from '@trailstream/runtime';
-import { ContractError, type ObjectRef, objectRefContract } from '@trailstream/schemas';
+import { type ObjectRef, objectRefContract } from '@trailstream/schemas';
 import { type ChainState, type ChainStates, chainStateMessage } from './chain-state.js';
 import { findingEvent, streamEvent } from './events.js';
 import { type LogFileHashes, logAreaOf } from './log-file-hashes.js';
@@ -125,17 +126,8 @@ export function createDigestHandler(options: DigestHandlerOptions): DigestHandle
     metrics.digests.inc({ outcome: 'dead-lettered' });
   }
 
-  function decodeRef(message: StageMessage): ObjectRef | FailureReason {
-    if (message.value === null) {
-      return { reasonClass: 'bad-object-ref', reasonMessage: 'the message has no value', attempts: 1 };
-    }
-    try {
-      return objectRefContract.decode(message.value, message.headers);
-    } catch (error) {
-      if (!(error instanceof ContractError)) throw error;
-      return { reasonClass: 'bad-object-ref', reasonMessage: error.message, attempts: 1 };
-    }
-  }
+  const decodeRef = (message: StageMessage): ObjectRef | FailureReason =>
+    decodeStageMessage(message, objectRefContract, 'bad-object-ref');
 
   async function handle(message: StageMessage, output: TransactionOutput): Promise<void> {
     const offset = BigInt(message.offset);
