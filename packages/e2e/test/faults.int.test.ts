@@ -68,7 +68,7 @@ describe('faults while a stream of files flows through the four services', () =>
     await waitFor(
       () => loggedEventIds(running.intake).length > 0,
       60_000,
-      () => 'nothing delivered yet',
+      () => `nothing delivered yet\n${serviceStates(running)}`,
     );
 
     const faults: (() => Promise<void>)[] = [
@@ -122,7 +122,7 @@ describe('faults while a stream of files flows through the four services', () =>
     await waitFor(
       () => loggedEventIds(running.intake).length > 0,
       60_000,
-      () => 'nothing delivered yet',
+      () => `nothing delivered yet\n${serviceStates(running)}`,
     );
     await running.upload(second!);
     await sleep(500);

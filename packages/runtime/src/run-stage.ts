@@ -6,7 +6,7 @@ import { createKafka, refusedCredentials } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
 import { startServiceServer } from './server.js';
 import { runService } from './service.js';
-import { ensureStageTopics } from './topics.js';
+import { ensureStageTopics, rideOutStartingBroker } from './topics.js';
 import { stageTopicNames, topicSpecs, topicsEnv } from './topology.js';
 
 /** The settings every stage reads: logging and HTTP, Kafka, and the topology. */
@@ -59,7 +59,13 @@ export function runStage<S extends typeof stageEnv & EnvShape, O>(
     const kafka = createKafka(shared, logger, `${shared.KAFKA_CLIENT_ID}-${name}`);
     let stage: StartedStage;
     try {
-      await ensureStageTopics(kafka, name, shared);
+      await rideOutStartingBroker(() => ensureStageTopics(kafka, name, shared), {
+        onRetry: ({ error, attempt, delayMs }) =>
+          logger.warn(
+            { err: error, attempt, delayMs },
+            'Kafka is not ready to describe the topics yet; retrying',
+          ),
+      });
       stage = await definition.start({ ...options, kafka, logger, registry });
     } catch (error) {
       throw refusedCredentials(error, shared) ?? error;

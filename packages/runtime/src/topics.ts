@@ -1,3 +1,4 @@
+import { type BackoffPolicy, backoffPolicies, type RetryNotice, retry } from '@trailstream/retry';
 import type { Stage } from '@trailstream/schemas';
 import kafkajs, { type Kafka } from 'kafkajs';
 import {
@@ -65,6 +66,30 @@ export async function ensureStageTopics(kafka: Kafka, stage: Stage, config: Topi
   );
   if (plan.problems.length > 0) throw new Error(plan.problems.join('; '));
   await createPlannedTopics(kafka, plan);
+}
+
+export interface StartingBrokerOptions {
+  /** Attempts in all; by default about a minute of backoff. */
+  attempts?: number;
+  policy?: BackoffPolicy;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/**
+ * Start-up work against Kafka, retried while the broker answers what says "not yet" (retriable kafkajs
+ * errors): a broker that has just come up, or a topic a peer stage created a moment ago, answers
+ * UNKNOWN_TOPIC_OR_PARTITION or "coordinator loading" for a few seconds. A stage exiting on that would
+ * wait for a restart to fix what a retry does.
+ */
+export function rideOutStartingBroker<T>(
+  work: () => Promise<T>,
+  options: StartingBrokerOptions = {},
+): Promise<T> {
+  return retry(work, {
+    attempts: options.attempts ?? 10,
+    policy: options.policy ?? backoffPolicies.kafkaConnect,
+    onRetry: options.onRetry,
+  });
 }
 
 // kafkajs is CommonJS: Node's ESM loader does not see this export by name.
