@@ -112,7 +112,10 @@ describe('faults while a stream of files flows through the four services', () =>
   }, 180_000);
 
   it('the Kafka broker stopped and started again mid-stream: nothing lost, nothing twice from the exactly-once stages', async () => {
+    const began = Date.now();
+    const phase = (name: string) => report('phase', { name, atMs: Date.now() - began });
     broker = await startPrivateKafka();
+    phase('private broker up');
     pipeline = await startPipeline('sqs', { kafkaBrokers: broker.brokers });
     const running = pipeline;
     const kafka = broker;
@@ -124,19 +127,22 @@ describe('faults while a stream of files flows through the four services', () =>
       60_000,
       () => `nothing delivered yet\n${serviceStates(running)}`,
     );
+    phase('first delivery');
     await running.upload(second!);
     await sleep(500);
     await kafka.stop();
+    phase('broker stopped');
     // Files keep arriving while the broker is away; their notifications wait in SQS.
     await running.upload(third!);
     await sleep(3_000);
     await kafka.start();
+    phase('broker started again');
 
     const duplicates = await expectEverythingDelivered(running, trail, 150_000);
     report('duplicates at the intake after the broker restart', duplicates);
     // They rode out the outage: none exited for a restart to fix.
     expect(serviceStates(running)).not.toContain('exited');
-  }, 240_000);
+  }, 300_000);
 
   it('bad inputs mixed into the stream end in the dead-letter topic with their reasons; the rest is delivered', async () => {
     pipeline = await startPipeline('sqs');
