@@ -158,7 +158,13 @@ describe('SQS mode against the emulator and Kafka', () => {
       ...messages,
       ...(await collectFor(kafka, topics.objects, 1_000)).slice(messages.length),
     ]);
-    expect(refs.map((ref) => ref.key).sort()).toEqual([...wanted].sort());
+    // A standard queue is at least once, and moto's server can hand one message to both receivers:
+    // a key may repeat only as often as SQS delivered a message more than once, never otherwise.
+    const sent = bodies.length + 3;
+    const received = await discovery.metric('trailstream_discovery_sqs_messages_received_total');
+    const keys = refs.map((ref) => ref.key);
+    expect([...new Set(keys)].sort()).toEqual([...wanted].sort());
+    expect(keys.length - wanted.length).toBeLessThanOrEqual(received - sent);
     expect(new Set(refs.map((ref) => ref.bucket))).toEqual(new Set([bucket]));
     expect(refs.every((ref) => ref.foundBy === 'sqs')).toBe(true);
     expect(refs.find((ref) => ref.key === expected.cloudTrailSns)?.region).toBe('eu-west-1');
@@ -182,9 +188,9 @@ describe('SQS mode against the emulator and Kafka', () => {
     expect(
       await discovery.metric('trailstream_discovery_notifications_total', { shape: 's3-test-event' }),
     ).toBe(1);
-    expect(await discovery.metric('trailstream_discovery_sqs_messages_deleted_total')).toBe(
-      bodies.length + 3,
-    );
+    const deleted = await discovery.metric('trailstream_discovery_sqs_messages_deleted_total');
+    expect(deleted).toBeGreaterThanOrEqual(sent);
+    expect(deleted).toBeLessThanOrEqual(received);
   });
 
   it('deletes nothing while Kafka is unreachable, and delivers everything once it is back', async () => {
