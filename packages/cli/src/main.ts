@@ -48,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // process.exit does not wait for stdout: into a pipe whose reader lags, a long report would be cut.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
     if (error instanceof CliError) {
       process.stderr.write(`trailstream: ${error.message}\n`);

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CloudTrailClient,
   CreateTrailCommand,
@@ -14,6 +17,7 @@ import {
   digestTrail,
   notifyQueueOnObjectCreated,
   putTrailObjects,
+  serviceEnvironment,
   startDatadogIntake,
   type TestQueue,
   testKafka,
@@ -25,6 +29,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
+const cliBin = join(dirname(fileURLToPath(import.meta.url)), '../bin/trailstream.mjs');
 const s3 = testS3();
 const sqs = testSqs();
 const signingKey = createDigestSigningKey();
@@ -348,5 +353,43 @@ describe('trailstream doctor against moto, Kafka and the recording Datadog intak
       const result = await runCli(['doctor', ...args]);
       expect([result.code, result.stderr]).toEqual([2, `trailstream: ${message}\n`]);
     }
+  });
+});
+
+/**
+ * Runs the CLI as `trailstream … | slow-reader` does: into a shell pipe (64 KiB, unlike the larger socket
+ * pair Node's own child stdio is) whose reader starts only after a pause.
+ */
+function runIntoSlowPipe(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string }> {
+  const command = `"$0" "$1" ${args.map((arg) => `'${arg}'`).join(' ')} | { sleep 3; cat; }; exit "\${PIPESTATUS[0]}"`;
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-c', command, process.execPath, cliBin],
+      { env: { PATH: process.env.PATH ?? '', ...serviceEnvironment(), ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+    );
+  });
+}
+
+describe('trailstream doctor --regions all', () => {
+  it('writes its whole report into a pipe before it exits, however long (every region, as JSON)', async () => {
+    const trail = await trailWithBucket('sa-east-1', 'all-regions');
+    const result = await runIntoSlowPipe(
+      ['doctor', '--trail', trail.name, '--skip', 'kafka,datadog', '--json'],
+      {
+        POLL_SOURCES: trail.bucket,
+      },
+    );
+    expect(result.stdout.length).toBeGreaterThan(65_536);
+    const report = JSON.parse(result.stdout) as { checks: { area: string; ok: boolean }[] };
+    const regions = report.checks.filter((check) => check.area === 'region');
+    expect(regions.length).toBe(33);
+    expect(regions.every((check) => check.ok)).toBe(true);
+    // The trail's bucket holds files of sa-east-1 only: every other region has no recent file.
+    expect(result.code).toBe(1);
   });
 });
