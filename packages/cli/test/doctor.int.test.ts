@@ -174,7 +174,7 @@ describe('trailstream doctor against moto, Kafka and the recording Datadog intak
     );
   });
 
-  it('fails a bucket that notifies no configured queue, with the notification to add; POLL_SOURCES fixes it too', async () => {
+  it('fails a bucket that notifies no configured queue, with the notification to add; POLL_SOURCES fixes it; REGIONS_DENY drops it', async () => {
     const trail = await trailWithBucket('us-west-2', 'unwired');
     const env = { SQS_QUEUE_URLS: queue.url };
     const args = ['doctor', '--regions', 'us-west-2', '--trail', trail.name, '--skip', 'kafka,datadog'];
@@ -194,6 +194,15 @@ describe('trailstream doctor against moto, Kafka and the recording Datadog intak
     const polled = await runCli(args, { ...env, POLL_SOURCES: trail.bucket });
     expect(failedRows(polled.stdout)).toEqual([]);
     expect(polled.code).toBe(0);
+    const denied = await runCli(args, { ...env, POLL_SOURCES: trail.bucket, REGIONS_DENY: 'us-west-2' });
+    expect(failedRows(denied.stdout)).toEqual([
+      [
+        'discovery',
+        trail.bucket,
+        `kept by discovery's filters (${trail.name})`,
+        'region us-west-2 dropped by REGIONS_ALLOW / REGIONS_DENY',
+      ],
+    ]);
   });
 
   it('fails a bucket the credentials cannot read, naming s3:GetObject, and a bucket that is gone', async () => {

@@ -1,8 +1,10 @@
+import { everyAccountAndRegion } from '@trailstream/cloudtrail';
 import { loadConfig, topicSpecs, topicsEnv } from '@trailstream/runtime';
 import { describe, expect, it } from 'vitest';
 import type { AwsOutcome } from './aws-failures.js';
 import {
   datadogChecks,
+  discoveryFilterCheck,
   discoverySettingChecks,
   discoveryWiringCheck,
   doctorExitCode,
@@ -62,6 +64,7 @@ const queueSource: DiscoveryObservation = {
       arn: ok(queueArn),
     },
   ],
+  filters: everyAccountAndRegion(),
   problems: [],
 };
 
@@ -152,6 +155,7 @@ describe('trailChecks', () => {
       'read log file eu-west-1',
       'recent digest eu-west-1',
       'reaches discovery (management-events)',
+      "kept by discovery's filters (management-events)",
     ]);
   });
 
@@ -247,6 +251,7 @@ describe('discoveryWiringCheck', () => {
           source: { bucket: 'org-trail-bucket', basePrefix: 'audit/', organizationId: null },
         },
       ],
+      filters: everyAccountAndRegion(),
       problems: [],
     };
     expect(discoveryWiringCheck(observed({ notification: null }), polled)).toMatchObject({
@@ -282,12 +287,30 @@ describe('discoveryWiringCheck', () => {
     });
   });
 
+  it("fails a trail whose account or regions discovery's allow and deny lists drop", () => {
+    const filtered = (filters: Parameters<typeof everyAccountAndRegion>[0]) =>
+      discoveryFilterCheck(observed(), { ...queueSource, filters: everyAccountAndRegion(filters) });
+    expect(filtered({})).toMatchObject({ ok: true, detail: 'account 111122223333, every checked region' });
+    expect(filtered({ regionsDeny: new Set(['eu-west-1']) })).toMatchObject({
+      ok: false,
+      detail: 'region eu-west-1 dropped by REGIONS_ALLOW / REGIONS_DENY',
+    });
+    expect(filtered({ accountsAllow: new Set(['444455556666']) })).toMatchObject({
+      ok: false,
+      detail: 'account 111122223333 is dropped by ACCOUNTS_ALLOW / ACCOUNTS_DENY',
+    });
+  });
+
   it('fails discovery settings that name nothing or do not parse', () => {
-    expect(discoverySettingChecks({ sources: [], problems: [] })).toMatchObject([
-      { ok: false, name: 'sources' },
-    ]);
     expect(
-      discoverySettingChecks({ sources: [], problems: ['POLL_SOURCES entry "x" is invalid'] }),
+      discoverySettingChecks({ sources: [], filters: everyAccountAndRegion(), problems: [] }),
+    ).toMatchObject([{ ok: false, name: 'sources' }]);
+    expect(
+      discoverySettingChecks({
+        sources: [],
+        filters: everyAccountAndRegion(),
+        problems: ['POLL_SOURCES entry "x" is invalid'],
+      }),
     ).toMatchObject([{ ok: false, detail: 'POLL_SOURCES entry "x" is invalid' }]);
   });
 });

@@ -1,4 +1,4 @@
-import { awsLogsPrefix, type TrailSource } from '@trailstream/cloudtrail';
+import { awsLogsPrefix, filteredOut, type TrailSource } from '@trailstream/cloudtrail';
 import { topicFlow } from '@trailstream/runtime';
 import type { AwsCall, AwsFailure, AwsOutcome } from './aws-failures.js';
 import type {
@@ -494,6 +494,35 @@ export function discoveryWiringCheck(observation: TrailObservation, discovery: D
   );
 }
 
+/** Does discovery keep the trail's files: its account and every checked region past the allow and deny lists? */
+export function discoveryFilterCheck(observation: TrailObservation, discovery: DiscoveryObservation): Check {
+  const { trail } = observation;
+  const name = `kept by discovery's filters (${trail.name})`;
+  const dropped = observation.bucket.regions
+    .map(({ region }) => ({
+      region,
+      reason: filteredOut({ accountId: trail.accountId, region }, discovery.filters),
+    }))
+    .filter((entry) => entry.reason !== null);
+  if (dropped.length === 0)
+    return pass('discovery', trail.bucket, name, `account ${trail.accountId}, every checked region`);
+  const accountDropped = dropped.some((entry) => entry.reason === 'account-filtered');
+  return fail(
+    'discovery',
+    trail.bucket,
+    name,
+    accountDropped
+      ? `account ${trail.accountId} is dropped by ACCOUNTS_ALLOW / ACCOUNTS_DENY`
+      : `region ${dropped.map((entry) => entry.region).join(', ')} dropped by REGIONS_ALLOW / REGIONS_DENY`,
+    {
+      text: accountDropped
+        ? `add ${trail.accountId} to ACCOUNTS_ALLOW (or remove it from ACCOUNTS_DENY) in the discovery service's environment, if its files should reach Datadog`
+        : `add the regions to REGIONS_ALLOW (or remove them from REGIONS_DENY) in the discovery service's environment, if their files should reach Datadog`,
+      commands: [],
+    },
+  );
+}
+
 /** Every check of one trail: its status and settings, its bucket, and discovery's wiring to it. */
 export function trailChecks(observation: TrailObservation, discovery: DiscoveryObservation): Check[] {
   return [
@@ -501,6 +530,7 @@ export function trailChecks(observation: TrailObservation, discovery: DiscoveryO
     ...trailSettingChecks(observation.trail),
     ...bucketChecks(observation),
     discoveryWiringCheck(observation, discovery),
+    discoveryFilterCheck(observation, discovery),
   ];
 }
 

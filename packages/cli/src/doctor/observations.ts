@@ -1,4 +1,4 @@
-import type { TrailSource } from '@trailstream/cloudtrail';
+import type { KeyFilterRules, TrailSource } from '@trailstream/cloudtrail';
 import type { KeyCheck } from '@trailstream/datadog';
 import type { TopicSpec } from '@trailstream/runtime';
 import type { AwsOutcome } from './aws-failures.js';
@@ -71,6 +71,8 @@ export type DiscoverySource =
 
 export interface DiscoveryObservation {
   sources: DiscoverySource[];
+  /** ACCOUNTS_ALLOW / _DENY and REGIONS_ALLOW / _DENY: files discovery drops even when it sees them. */
+  filters: KeyFilterRules;
   /** Settings that do not parse, in the discovery service's words. */
   problems: string[];
 }

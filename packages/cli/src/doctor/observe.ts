@@ -10,6 +10,7 @@ import {
   awsLogsPrefix,
   type CloudTrailFileKind,
   dayPrefix,
+  everyAccountAndRegion,
   parseTrailSource,
   sortChildren,
   startAfterKey,
@@ -18,6 +19,7 @@ import {
 import { apiKeySourceFromEnv, DatadogClient, readApiKey } from '@trailstream/datadog';
 import { discoveryEnv } from '@trailstream/discovery';
 import {
+  type Config,
   ConfigError,
   loadConfig,
   planTopics,
@@ -254,14 +256,24 @@ export async function observeDiscovery(
   aws: AwsClients,
   env: NodeJS.ProcessEnv,
 ): Promise<DiscoveryObservation> {
-  const { SQS_QUEUE_URLS, POLL_SOURCES } = discoveryEnv;
-  let settings: { SQS_QUEUE_URLS: string[]; POLL_SOURCES: string[] };
+  const { SQS_QUEUE_URLS, POLL_SOURCES, ACCOUNTS_ALLOW, ACCOUNTS_DENY, REGIONS_ALLOW, REGIONS_DENY } =
+    discoveryEnv;
+  const shape = { SQS_QUEUE_URLS, POLL_SOURCES, ACCOUNTS_ALLOW, ACCOUNTS_DENY, REGIONS_ALLOW, REGIONS_DENY };
+  let settings: Config<typeof shape>;
   try {
-    settings = loadConfig({ SQS_QUEUE_URLS, POLL_SOURCES }, env);
+    settings = loadConfig(shape, env);
   } catch (error) {
-    if (error instanceof ConfigError) return { sources: [], problems: error.problems };
+    if (error instanceof ConfigError) {
+      return { sources: [], filters: everyAccountAndRegion(), problems: error.problems };
+    }
     throw error;
   }
+  const filters = everyAccountAndRegion({
+    accountsAllow: new Set(settings.ACCOUNTS_ALLOW),
+    accountsDeny: new Set(settings.ACCOUNTS_DENY),
+    regionsAllow: new Set(settings.REGIONS_ALLOW),
+    regionsDeny: new Set(settings.REGIONS_DENY),
+  });
   const problems: string[] = [];
   const sources: DiscoverySource[] = [];
   for (const entry of settings.POLL_SOURCES) {
@@ -282,7 +294,7 @@ export async function observeDiscovery(
     );
     sources.push({ kind: 'queue', url, arn });
   }
-  return { sources, problems };
+  return { sources, filters, problems };
 }
 
 /** Everything about one trail, for the regions of the selection it logs. */
