@@ -1,6 +1,7 @@
 import { CliError } from './cli-error.js';
 import { type Command, helpText, parseCommandArgs } from './command.js';
 import { dlqCommand } from './commands/dlq.js';
+import { doctorCommand } from './commands/doctor.js';
 import { replayCommand } from './commands/replay.js';
 import { rulesCommand } from './commands/rules.js';
 import { runCommand } from './commands/run.js';
@@ -14,6 +15,7 @@ const commands: Command[] = [
   dlqCommand,
   topicsCommand,
   verifyCommand,
+  doctorCommand,
 ] as Command[];
 
 function overview(): string {
@@ -46,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // process.exit does not wait for stdout: into a pipe whose reader lags, a long report would be cut.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
     if (error instanceof CliError) {
       process.stderr.write(`trailstream: ${error.message}\n`);

@@ -57,6 +57,7 @@ export {
   ensureStageTopics,
   readExistingTopics,
   readMaxMessageBytes,
+  readTopicSettings,
 } from './topics.js';
 export {
   inputTopicOf,

@@ -104,7 +104,21 @@ export async function readMaxMessageBytes(
   topics: readonly string[],
 ): Promise<Map<string, number>> {
   const limits = new Map<string, number>();
-  if (topics.length === 0) return limits;
+  for (const [topic, settings] of await readTopicSettings(kafka, topics, ['max.message.bytes'])) {
+    const value = Number(settings.get('max.message.bytes'));
+    if (Number.isInteger(value) && value > 0) limits.set(topic, value);
+  }
+  return limits;
+}
+
+/** The named settings of each topic as the brokers report them (the topic's own value or the default). */
+export async function readTopicSettings(
+  kafka: Kafka,
+  topics: readonly string[],
+  names: readonly string[],
+): Promise<Map<string, Map<string, string>>> {
+  const settings = new Map<string, Map<string, string>>();
+  if (topics.length === 0) return settings;
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -113,16 +127,16 @@ export async function readMaxMessageBytes(
       resources: [...new Set(topics)].map((name) => ({
         type: ConfigResourceTypes.TOPIC,
         name,
-        configNames: ['max.message.bytes'],
+        configNames: [...names],
       })),
     });
     for (const { resourceName, configEntries } of resources) {
-      const value = Number(
-        configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue,
+      settings.set(
+        resourceName,
+        new Map(configEntries.map((entry) => [entry.configName, entry.configValue] as const)),
       );
-      if (Number.isInteger(value) && value > 0) limits.set(resourceName, value);
     }
-    return limits;
+    return settings;
   } finally {
     await admin.disconnect();
   }

@@ -5,17 +5,15 @@ import { parseTrailSource } from '@trailstream/cloudtrail';
 import {
   apiKeySourceFromEnv,
   DatadogClient,
-  type DatadogSite,
-  type DatadogTarget,
   datadogSites,
   type LateItemPolicy,
   lateItemPolicies,
-  plainHttpProblem,
   readApiKey,
 } from '@trailstream/datadog';
 import { type OutputMode, outputModes } from '@trailstream/mapping';
 import { CliError } from '../cli-error.js';
 import { defineCommand, parseChoice, parseDay } from '../command.js';
+import { datadogTargetFrom } from '../datadog-target.js';
 import { datadogSink } from '../embedded/datadog-sink.js';
 import { formatSummary, runEmbeddedPipeline } from '../embedded/embedded-pipeline.js';
 import { localFolderSource, type ObjectSource, s3Source } from '../embedded/object-sources.js';
@@ -137,16 +135,7 @@ async function datadogClientFor(
       );
     return undefined;
   }
-  const isSite = (name: string): name is DatadogSite => (datadogSites as readonly string[]).includes(name);
-  if (site !== undefined && !isSite(site)) {
-    throw new CliError(`--dd-site expects one of ${datadogSites.join(', ')}, got "${site}"`);
-  }
-  if (url !== undefined && !URL.canParse(url)) throw new CliError(`--dd-url expects a URL, got "${url}"`);
-  const target: DatadogTarget = url
-    ? { baseUrl: url, allowPlainHttp: process.env.DD_ALLOW_PLAIN_HTTP === 'true' }
-    : { site: site !== undefined && isSite(site) ? site : 'datadoghq.com' };
-  const insecure = plainHttpProblem(target);
-  if (insecure !== null) throw new CliError(insecure);
+  const target = datadogTargetFrom(site, url);
   const apiKey = await readApiKey(apiKeySourceFromEnv(process.env)).catch((error: Error) => {
     throw new CliError(`cannot read the Datadog API key: ${error.message}`);
   });

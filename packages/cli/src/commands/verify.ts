@@ -16,6 +16,7 @@ import {
 } from '@trailstream/trail-bucket';
 import { CliError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
+import { formatTable } from '../table.js';
 
 const DAY_MS = 86_400_000;
 
@@ -31,21 +32,9 @@ function parseTime(flag: string, value: string | undefined, endOfDay: boolean): 
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
-}
-
 /** What `trailstream verify` prints: the chains checked, then every finding, one a row. */
 export function formatVerifyReport(report: VerifyReport): string {
-  const chains = table(
+  const chains = formatTable(
     ['account', 'region', 'trail', 'digests valid', 'log files', 'from', 'to'],
     report.chains.map((chain) => [
       chain.stream.accountId,
@@ -60,7 +49,7 @@ export function formatVerifyReport(report: VerifyReport): string {
   const findings =
     report.findings.length === 0
       ? 'no findings: every digest is signed and chained, every listed log file is present and unchanged'
-      : table(
+      : formatTable(
           ['finding', 'account', 'region', 'object', 'detail'],
           report.findings.map((finding: IntegrityFinding) => [
             finding.kind,
