@@ -79,6 +79,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
           rules: options.rules,
           window: options.window,
           objectsTopic: options.objectsTopic,
+          digestsTopic: options.digestsTopic,
           gate,
           metrics,
           logger: logger.child({ component: 'poll' }),
