@@ -47,7 +47,7 @@ function accessDeniedBody(roleArn: string, requestId: string): string {
   ].join('');
 }
 
-const CREDENTIAL = /Credential=([A-Z0-9]+)\//;
+const CREDENTIAL = /Credential=([A-Za-z0-9]+)\//;
 
 export async function startStsTrustProxy(options: StsTrustProxyOptions): Promise<StsTrustProxy> {
   const target = new URL(options.target);

@@ -22,7 +22,8 @@ import type { StreamOwnership } from './stream-ownership.js';
 import { streamKey } from './stream-shards.js';
 
 export interface PollerOptions {
-  s3: S3Client;
+  /** The client to list a source's bucket with (its role's credentials when it names one). */
+  s3For(bucket: string): S3Client;
   /** The region of the polled buckets, written into references. */
   region: string;
   sources: TrailSource[];
@@ -72,7 +73,7 @@ export async function pollCycle(options: PollerOptions, signal: AbortSignal): Pr
     let streams: CloudTrailStream[];
     try {
       streams = await discoverStreams(
-        options.s3,
+        options.s3For(source.bucket),
         source,
         options.rules,
         countCall('stream-discovery'),
@@ -122,7 +123,15 @@ async function pollStream(
     const plan = planListing(stream, checkpoint, now, options.window);
     const listed: ListedObject[] = [];
     for (const request of plan.requests) {
-      listed.push(...(await listFolderObjects(options.s3, source.bucket, request, onListCall, stillOwned)));
+      listed.push(
+        ...(await listFolderObjects(
+          options.s3For(source.bucket),
+          source.bucket,
+          request,
+          onListCall,
+          stillOwned,
+        )),
+      );
     }
     const outcome = foldListing(checkpoint, listed, plan.asOf, options.rules, options.window, stream.kind);
     const refs = outcome.emit.map((object) =>
