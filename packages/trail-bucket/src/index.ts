@@ -37,5 +37,6 @@ export {
   type SourceRoleDefaults,
   type SourceRoles,
   SourceRolesError,
+  stageSourceRoles,
 } from './source-roles.js';
 export { discoverStreams } from './stream-discovery.js';

@@ -104,6 +104,26 @@ export function parseSourceRoles(
   };
 }
 
+/**
+ * `SOURCE_ROLES` as a stage reads it: entries without a session name use `trailstream-<stage>` (what
+ * CloudTrail in the source account shows), without an STS region the stage's `AWS_REGION`. Problems
+ * are thrown as the error `invalid` makes of them (the stage's configuration error).
+ */
+export function stageSourceRoles(
+  config: { SOURCE_ROLES?: string | undefined; AWS_REGION: string },
+  stage: string,
+  invalid: (problems: string[]) => Error,
+): SourceRoles {
+  try {
+    return parseSourceRoles(config.SOURCE_ROLES, {
+      stsRegion: config.AWS_REGION,
+      sessionName: `trailstream-${stage}`,
+    });
+  } catch (error) {
+    throw error instanceof SourceRolesError ? invalid(error.problems) : error;
+  }
+}
+
 interface ParsedEntry {
   bucket: string | null;
   queueUrl: string | null;

@@ -5,13 +5,7 @@ import {
   type TrailSource,
 } from '@trailstream/cloudtrail';
 import { type Config, ConfigError, env, stageEnv } from '@trailstream/runtime';
-import {
-  noSourceRoles,
-  parseSourceRoles,
-  SourceCredentials,
-  type SourceRoles,
-  SourceRolesError,
-} from '@trailstream/trail-bucket';
+import { SourceCredentials, type SourceRoles, stageSourceRoles } from '@trailstream/trail-bucket';
 import { createAwsClients } from './aws-clients.js';
 import type { WindowSettings } from './poll-window.js';
 
@@ -75,16 +69,11 @@ export function resolveDiscoverySettings(config: DiscoveryConfig): DiscoveryScop
         `POLL_START_DATE=${JSON.stringify(config.POLL_START_DATE)} is invalid: expected YYYY-MM-DD`,
       );
   }
-  let sourceRoles = noSourceRoles;
-  try {
-    sourceRoles = parseSourceRoles(config.SOURCE_ROLES, {
-      stsRegion: config.AWS_REGION,
-      sessionName: 'trailstream-discovery',
-    });
-  } catch (error) {
-    if (!(error instanceof SourceRolesError)) throw error;
-    problems.push(...error.problems);
-  }
+  const sourceRoles = stageSourceRoles(
+    config,
+    'discovery',
+    (found) => new ConfigError([...problems, ...found]),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     sourceRoles,
