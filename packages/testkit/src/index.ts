@@ -65,6 +65,13 @@ export {
   startS3FaultProxy,
 } from './s3-fault-proxy.js';
 export {
+  type AssumeRoleCall,
+  type SignedRequest,
+  type StsTrustProxy,
+  type StsTrustProxyOptions,
+  startStsTrustProxy,
+} from './sts-trust-proxy.js';
+export {
   cloudTrailKey,
   type HugeTrailObject,
   hugeTrailObject,

@@ -22,4 +22,21 @@ export {
 } from './replay.js';
 export { classifyS3Failure, type S3Failure, type S3FailureKind } from './s3-failures.js';
 export { type ListRequest, listChildFolders, listFolderObjects, type OnListCall } from './s3-listing.js';
+export {
+  type AssumedCredentials,
+  type AssumedCredentialsProvider,
+  AssumeRoleError,
+  assumeRoleProvider,
+  identityFrom,
+  SourceCredentials,
+} from './source-credentials.js';
+export {
+  noSourceRoles,
+  parseSourceRoles,
+  type SourceRole,
+  type SourceRoleDefaults,
+  type SourceRoles,
+  SourceRolesError,
+  stageSourceRoles,
+} from './source-roles.js';
 export { discoverStreams } from './stream-discovery.js';

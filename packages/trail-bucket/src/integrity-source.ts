@@ -36,18 +36,21 @@ async function opened(s3: S3Client, bucket: string, key: string, policy: FetchPo
   }
 }
 
-/** Digests and log file hashes read straight from S3 (GetObject, retried by the fetcher's policy). */
-export function s3IntegritySource(s3: S3Client, policy: FetchPolicy): IntegritySource {
+/**
+ * Digests and log file hashes read straight from S3 (GetObject, retried by the fetcher's policy), each
+ * bucket through the client `s3For` gives (its source role's, when it names one).
+ */
+export function s3IntegritySource(s3For: (bucket: string) => S3Client, policy: FetchPolicy): IntegritySource {
   return {
     async loadDigest(bucket, key): Promise<LoadedDigest | null> {
-      const object = await opened(s3, bucket, key, policy);
+      const object = await opened(s3For(bucket), bucket, key, policy);
       if (object === null) return null;
       const chunks: Buffer[] = [];
       for await (const chunk of decodeObjectBody(object.body, limits)) chunks.push(chunk);
       return { bucket, key, inflated: Buffer.concat(chunks), metadata: object.metadata };
     },
     async logFileHash(bucket, key) {
-      const object = await opened(s3, bucket, key, policy);
+      const object = await opened(s3For(bucket), bucket, key, policy);
       if (object === null) return null;
       try {
         return await inflatedSha256(object.body);

@@ -48,6 +48,12 @@ export function classifyS3Failure(error: unknown): S3Failure {
   const code = typeof shape.code === 'string' ? shape.code : '';
   const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : 0;
 
+  // The source's role could not be assumed (source-credentials.ts): a fix to make, or STS to wait for.
+  if (name === 'AssumeRoleError') {
+    return (error as { transient?: unknown }).transient === true
+      ? { kind: 'transient', reasonClass: 'sts-unavailable' }
+      : { kind: 'denied', reasonClass: 'assume-role-denied' };
+  }
   if (name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchBucket' || status === 404) {
     return { kind: 'missing', reasonClass: name === 'NoSuchBucket' ? 'no-such-bucket' : 'no-such-key' };
   }

@@ -34,4 +34,31 @@ describe('discovery settings', () => {
       /POLL_SOURCES entry "b\/logs\/"[\s\S]*POLL_START_DATE/,
     );
   });
+
+  it('reads SOURCE_ROLES, defaulting the session name and STS region, and reports its problems with the rest', () => {
+    const roleArn = 'arn:aws:iam::444455556666:role/trailstream-reader';
+    const settings = resolveDiscoverySettings(
+      loadConfig(discoveryEnv, {
+        ...base,
+        AWS_REGION: 'eu-west-1',
+        POLL_SOURCES: 'log-archive',
+        SOURCE_ROLES: JSON.stringify([{ bucket: 'log-archive', roleArn }]),
+      }),
+    );
+    expect(settings.sourceRoles.forBucket('log-archive')).toEqual({
+      roleArn,
+      externalId: null,
+      sessionName: 'trailstream-discovery',
+      stsRegion: 'eu-west-1',
+      durationSeconds: 3600,
+    });
+    const config = loadConfig(discoveryEnv, {
+      ...base,
+      POLL_SOURCES: 'b/logs/',
+      SOURCE_ROLES: '[{"bucket":"log-archive"}]',
+    });
+    expect(() => resolveDiscoverySettings(config)).toThrow(
+      /POLL_SOURCES entry[\s\S]*SOURCE_ROLES\[0\]: roleArn/,
+    );
+  });
 });

@@ -5,6 +5,7 @@ import {
   type TrailSource,
 } from '@trailstream/cloudtrail';
 import { type Config, ConfigError, env, stageEnv } from '@trailstream/runtime';
+import { SourceCredentials, type SourceRoles, stageSourceRoles } from '@trailstream/trail-bucket';
 import { createAwsClients } from './aws-clients.js';
 import type { WindowSettings } from './poll-window.js';
 
@@ -29,6 +30,8 @@ export const discoveryEnv = {
   POLL_LATENESS_MINUTES: env.integer(30, { min: 1, max: 24 * 60 }),
   KAFKA_GROUP_ID: env.string('trailstream-discovery-poll'),
   INCLUDE_INSIGHTS: env.boolean(false),
+  /** Roles to assume per bucket or queue (cross-account sources): a JSON array, see the README. */
+  SOURCE_ROLES: env.optionalString(),
   ACCOUNTS_ALLOW: env.list(),
   ACCOUNTS_DENY: env.list(),
   REGIONS_ALLOW: env.list(),
@@ -42,6 +45,7 @@ export interface DiscoveryScope {
   rules: KeyFilterRules;
   pollSources: TrailSource[];
   window: WindowSettings;
+  sourceRoles: SourceRoles;
 }
 
 /** The settings that need more than one variable, or more than a type, to check. */
@@ -65,8 +69,14 @@ export function resolveDiscoverySettings(config: DiscoveryConfig): DiscoveryScop
         `POLL_START_DATE=${JSON.stringify(config.POLL_START_DATE)} is invalid: expected YYYY-MM-DD`,
       );
   }
+  const sourceRoles = stageSourceRoles(
+    config,
+    'discovery',
+    (found) => new ConfigError([...problems, ...found]),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    sourceRoles,
     rules: {
       includeInsights: config.INCLUDE_INSIGHTS,
       accountsAllow: new Set(config.ACCOUNTS_ALLOW),
@@ -86,9 +96,10 @@ export type DiscoverySettings = ReturnType<typeof discoveryOptions>;
  * I/O), so a test can hand in its own.
  */
 export function discoveryOptions(config: DiscoveryConfig) {
+  const scope = resolveDiscoverySettings(config);
   return {
-    ...resolveDiscoverySettings(config),
-    aws: createAwsClients(config),
+    ...scope,
+    aws: createAwsClients(config, new SourceCredentials(scope.sourceRoles)),
     region: config.AWS_REGION,
     objectsTopic: config.TOPIC_OBJECTS,
     digestsTopic: config.TOPIC_DIGESTS,

@@ -47,7 +47,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
 
   for (const queueUrl of options.sqs.queueUrls) {
     const receiver = {
-      sqs: aws.sqs,
+      sqs: aws.sqsFor(queueUrl),
       queueUrl,
       gate,
       deadLetters,
@@ -73,12 +73,13 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
       : new PollMode({
           ...options.poll,
           kafka,
-          s3: aws.s3,
+          s3For: aws.s3For,
           region: options.region,
           sources: options.pollSources,
           rules: options.rules,
           window: options.window,
           objectsTopic: options.objectsTopic,
+          digestsTopic: options.digestsTopic,
           gate,
           metrics,
           logger: logger.child({ component: 'poll' }),
@@ -100,8 +101,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<Running
       await Promise.allSettled(tasks);
       await pollMode?.stop();
       await gate.disconnect();
-      aws.sqs.destroy();
-      aws.s3.destroy();
+      aws.destroy();
     },
   };
 }

@@ -6,5 +6,6 @@ await runStage({
   stage: 'discovery',
   env: discoveryEnv,
   options: discoveryOptions,
+  secrets: (options) => options.sourceRoles.secrets(),
   start: startDiscovery,
 });

@@ -180,4 +180,29 @@ describe('foldListing over successive cycles', () => {
     expect(outcome.emit).toEqual([]);
     expect(outcome.skipped).toEqual(['digest', 'no-delivery-time']);
   });
+
+  it('lists a digest stream whole day folders and sends on only digests named as CloudTrail names them', () => {
+    const digests: CloudTrailStream = { ...stream, kind: 'digest' };
+    const now = at('2024-03-05T10:05:00Z');
+    const plan = planListing(digests, null, now, settings);
+    expect(plan.requests).toEqual([
+      { prefix: 'AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2024/03/05/', startAfter: undefined },
+    ]);
+    const folder = plan.requests[0]!.prefix;
+    const digest = `${folder}111122223333_CloudTrail-Digest_eu-west-1_0trail_eu-west-1_20240305T095012Z.json.gz`;
+    const listed = [
+      { key: digest, size: 1, etag: null },
+      // A digest from before the window, and a log file that does not belong in this folder.
+      {
+        key: `${folder}111122223333_CloudTrail-Digest_eu-west-1_0trail_eu-west-1_20240305T085012Z.json.gz`,
+        size: 1,
+        etag: null,
+      },
+      { key: `${folder}111122223333_CloudTrail_eu-west-1_20240305T1000Z_x.json.gz`, size: 1, etag: null },
+    ];
+    const outcome = foldListing(null, listed, now, rules, settings, 'digest');
+    expect(outcome.emit.map((object) => object.key)).toEqual([digest]);
+    expect(outcome.skipped).toEqual(['not-cloudtrail']);
+    expect(foldListing(outcome.next, listed, now + 60_000, rules, settings, 'digest').emit).toEqual([]);
+  });
 });

@@ -1,8 +1,13 @@
 import {
+  type CloudTrailFileKind,
   type CloudTrailStream,
   dayPrefix,
   decideKey,
+  filteredOut,
+  type KeyDecision,
   type KeyFilterRules,
+  parseCloudTrailKey,
+  parseDigestKey,
   type SkipReason,
   startAfterKey,
   utcDayOf,
@@ -71,9 +76,12 @@ export function planListing(
   // Every file of a day that ended more than a window ago has arrived.
   const catchingUp = nextDayStart + settings.latenessMs <= now;
   const last = catchingUp ? utcDayOf(from) : utcDayOf(Math.max(from, now));
+  // A digest's name puts its time after the trail's name, so its day folder (24 per trail) is listed whole.
+  const startsAfter = (index: number) =>
+    index === 0 && stream.kind !== 'digest' ? startAfterKey(stream, from) : undefined;
   const requests = utcDaysBetween(utcDayOf(from), last).map((day, index) => ({
     prefix: dayPrefix(stream, day),
-    startAfter: index === 0 ? startAfterKey(stream, from) : undefined,
+    startAfter: startsAfter(index),
   }));
   return { requests, asOf: catchingUp ? nextDayStart + settings.latenessMs : now, catchingUp };
 }
@@ -86,8 +94,21 @@ export interface ListingOutcome {
 }
 
 /**
- * Decides which listed files are new, and the checkpoint that holds once they are produced. `asOf` is
- * the plan's: the time the listing counts as complete up to.
+ * Whether a listed key is a file of its stream's kind to send on. A digest stream's files are digests
+ * (for the integrity stage) named as CloudTrail names them; the other kinds' are those `decideKey` forwards.
+ */
+export function decideListedKey(key: string, kind: CloudTrailFileKind, rules: KeyFilterRules): KeyDecision {
+  if (kind !== 'digest') return decideKey(key, rules);
+  const parsed = parseCloudTrailKey(key);
+  if (parsed?.kind !== 'digest' || parseDigestKey(key) === null)
+    return { accepted: false, reason: 'not-cloudtrail' };
+  const reason = filteredOut(parsed, rules);
+  return reason ? { accepted: false, reason } : { accepted: true, key: parsed };
+}
+
+/**
+ * Decides which listed files of a stream of this kind are new, and the checkpoint that holds once they
+ * are produced. `asOf` is the plan's: the time the listing counts as complete up to.
  */
 export function foldListing(
   checkpoint: StreamCheckpoint | null,
@@ -95,6 +116,7 @@ export function foldListing(
   asOf: number,
   rules: KeyFilterRules,
   settings: WindowSettings,
+  kind: CloudTrailFileKind = 'log',
 ): ListingOutcome {
   const seen = new Set(checkpoint?.recent ?? []);
   const emit: ListedObject[] = [];
@@ -104,9 +126,11 @@ export function foldListing(
   let newestDelivery = checkpoint?.newestDelivery ?? null;
   const listedUntil = Math.max(asOf, checkpoint?.listedUntil ?? asOf);
   const nextStart = windowStart({ listedUntil, newestDelivery, recent: [] }, asOf, settings);
+  // The plan's start: a folder listed whole (digests) also holds files from before it, already sent.
+  const listingStart = windowStart(checkpoint, asOf, settings);
 
   for (const object of listed) {
-    const decision = decideKey(object.key, rules);
+    const decision = decideListedKey(object.key, kind, rules);
     if (!decision.accepted) {
       skipped.push(decision.reason);
       continue;
@@ -116,6 +140,7 @@ export function foldListing(
       skipped.push('no-delivery-time');
       continue;
     }
+    if (deliveredAt < listingStart) continue;
     newestDelivery = Math.max(newestDelivery ?? deliveredAt, deliveredAt);
     if (!seen.has(fileName)) emit.push(object);
     kept.set(fileName, deliveredAt);

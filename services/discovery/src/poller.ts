@@ -1,5 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { CloudTrailStream, KeyFilterRules, TrailSource } from '@trailstream/cloudtrail';
+import {
+  type CloudTrailFileKind,
+  type CloudTrailStream,
+  digestRefMessage,
+  type KeyFilterRules,
+  type TrailSource,
+} from '@trailstream/cloudtrail';
 import { sleep } from '@trailstream/retry';
 import type { Logger } from '@trailstream/runtime';
 import { objectRefMessage } from '@trailstream/schemas';
@@ -16,7 +22,8 @@ import type { StreamOwnership } from './stream-ownership.js';
 import { streamKey } from './stream-shards.js';
 
 export interface PollerOptions {
-  s3: S3Client;
+  /** The client to list a source's bucket with (its role's credentials when it names one). */
+  s3For(bucket: string): S3Client;
   /** The region of the polled buckets, written into references. */
   region: string;
   sources: TrailSource[];
@@ -24,6 +31,8 @@ export interface PollerOptions {
   window: WindowSettings;
   intervalMs: number;
   objectsTopic: string;
+  /** Where digest files go, for the integrity stage. */
+  digestsTopic: string;
   gate: KafkaGate;
   ownership: StreamOwnership;
   metrics: DiscoveryMetrics;
@@ -33,6 +42,11 @@ export interface PollerOptions {
 /** Lost ownership between two List pages: the stream is left to its new owner. */
 class OwnershipLost extends Error {
   override readonly name = 'OwnershipLost';
+}
+
+/** Log files (and Insights when forwarded) for the pipeline, digests for the integrity stage. */
+function polledKinds(rules: KeyFilterRules): CloudTrailFileKind[] {
+  return rules.includeInsights ? ['log', 'insight', 'digest'] : ['log', 'digest'];
 }
 
 /** Polls until the signal aborts, one cycle every interval. A failed stream is retried next cycle. */
@@ -58,7 +72,13 @@ export async function pollCycle(options: PollerOptions, signal: AbortSignal): Pr
   for (const source of options.sources) {
     let streams: CloudTrailStream[];
     try {
-      streams = await discoverStreams(options.s3, source, options.rules, countCall('stream-discovery'));
+      streams = await discoverStreams(
+        options.s3For(source.bucket),
+        source,
+        options.rules,
+        countCall('stream-discovery'),
+        polledKinds(options.rules),
+      );
     } catch (error) {
       logger.warn(
         { err: error, bucket: source.bucket },
@@ -103,16 +123,32 @@ async function pollStream(
     const plan = planListing(stream, checkpoint, now, options.window);
     const listed: ListedObject[] = [];
     for (const request of plan.requests) {
-      listed.push(...(await listFolderObjects(options.s3, source.bucket, request, onListCall, stillOwned)));
+      listed.push(
+        ...(await listFolderObjects(
+          options.s3For(source.bucket),
+          source.bucket,
+          request,
+          onListCall,
+          stillOwned,
+        )),
+      );
     }
-    const outcome = foldListing(checkpoint, listed, plan.asOf, options.rules, options.window);
+    const outcome = foldListing(checkpoint, listed, plan.asOf, options.rules, options.window, stream.kind);
     const refs = outcome.emit.map((object) =>
       objectRefFromListing(source.bucket, options.region, object, 'poll', now),
     );
-    await options.gate.send(options.objectsTopic, refs.map(objectRefMessage));
-    metrics.references.inc({ mode: 'poll' }, refs.length);
+    if (stream.kind === 'digest') {
+      await options.gate.send(
+        options.digestsTopic,
+        refs.flatMap((ref) => digestRefMessage(ref) ?? []),
+      );
+    } else {
+      await options.gate.send(options.objectsTopic, refs.map(objectRefMessage));
+      metrics.references.inc({ mode: 'poll' }, refs.length);
+    }
     for (const reason of outcome.skipped) metrics.skippedKeys.inc({ mode: 'poll', reason });
-    if (outcome.next.newestDelivery !== null)
+    // Freshness is the log files': a digest arrives every hour even while logging is off.
+    if (outcome.next.newestDelivery !== null && stream.kind !== 'digest')
       metrics.noteNewestFile(source.bucket, outcome.next.newestDelivery);
     // A replica that lost the stream leaves the checkpoint to its new owner; the worst case is a duplicate.
     stillOwned();

@@ -8,7 +8,9 @@ import {
   testS3,
   testSqs,
 } from '@trailstream/testkit';
+import type { SourceRoles } from '@trailstream/trail-bucket';
 import { Registry } from 'prom-client';
+import type { AwsClients } from '../src/aws-clients.js';
 import { discoveryEnv, discoveryOptions } from '../src/config.js';
 import { type RunningDiscovery, startDiscovery } from '../src/discovery.js';
 
@@ -23,7 +25,11 @@ export interface TestDiscovery extends RunningDiscovery {
  */
 export async function startTestDiscovery(
   env: Record<string, string>,
-  { s3 = testS3() }: { s3?: S3Client } = {},
+  clients: {
+    s3?: S3Client;
+    /** Clients built from the parsed SOURCE_ROLES, for tests of cross-account sources. */
+    aws?: (sourceRoles: SourceRoles) => AwsClients;
+  } = {},
 ): Promise<TestDiscovery> {
   const config = loadConfig(discoveryEnv, {
     ...serviceEnvironment(),
@@ -33,14 +39,29 @@ export async function startTestDiscovery(
   });
   const registry = new Registry();
   const logger = createLogger('discovery-test', { level: config.LOG_LEVEL, secrets: [] });
+  const options = discoveryOptions(config);
+  options.aws.destroy();
   const running = await startDiscovery({
-    ...discoveryOptions(config),
-    aws: { sqs: testSqs(), s3 },
+    ...options,
+    aws: clients.aws?.(options.sourceRoles) ?? testAwsClients(clients.s3),
     kafka: createKafka(config, logger),
     logger,
     registry,
   });
   return { ...running, metric: (name, labels) => metricValue(registry, name, labels) };
+}
+
+/** The emulator's clients for every queue and bucket. */
+export function testAwsClients(s3: S3Client = testS3()): AwsClients {
+  const sqs = testSqs();
+  return {
+    sqsFor: () => sqs,
+    s3For: () => s3,
+    destroy() {
+      sqs.destroy();
+      s3.destroy();
+    },
+  };
 }
 
 export interface ListingEvent {

@@ -44,6 +44,7 @@ function digestKey(account: string, region: string, delivered: Date): string {
 async function pollSetup(checkpointPartitions: number) {
   const topics = await createTestTopics(kafka, {
     objects: { partitions: 2 },
+    digests: { partitions: 2 },
     dlq: {},
     checkpoints: { partitions: checkpointPartitions, compacted: true },
   });
@@ -56,6 +57,7 @@ async function pollSetup(checkpointPartitions: number) {
     KAFKA_GROUP_ID: uniqueName('poll-group'),
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     TOPIC_OBJECTS: topics.objects,
+    TOPIC_DIGESTS: topics.digests,
     TOPIC_DLQ: topics.dlq,
   };
   const start = async (clients: { s3?: S3Client } = {}) => {
@@ -86,7 +88,8 @@ describe('poll mode against the emulator and Kafka', () => {
         ),
       ),
     ];
-    // Digests live in their own folder, which poll mode never lists; a misplaced one sorts outside the window.
+    // Digests are never object references (their own folder goes to the digests topic); a misplaced one
+    // sorts outside the log folder's window.
     const digests = [
       await put(
         bucket,
@@ -127,6 +130,33 @@ describe('poll mode against the emulator and Kafka', () => {
     expect(all).not.toContain(beforeWindow);
     expect(all.filter((key) => digests.includes(key))).toEqual([]);
     expect(decodeRefs(found).every((ref) => ref.foundBy === 'poll')).toBe(true);
+  });
+
+  it('routes the digest files of each account × region to the digests topic, keyed by their folder', async () => {
+    const { topics, bucket, start } = await pollSetup(3);
+    const inDigestFolder = (account: string, region: string, delivered: Date) =>
+      digestKey(account, region, delivered).replace('/CloudTrail/', '/CloudTrail-Digest/');
+    const digests = [
+      await put(bucket, inDigestFolder('111122223333', 'us-east-1', minutesAgo(12))),
+      await put(bucket, inDigestFolder('111122223333', 'us-east-1', minutesAgo(4))),
+      await put(bucket, inDigestFolder('444455556666', 'eu-west-1', minutesAgo(8))),
+    ];
+    const log = await put(bucket, cloudTrailKey('111122223333', 'us-east-1', minutesAgo(6), 'log'));
+
+    await start();
+    const found = await collectMessages(kafka, topics.digests, { until: (m) => m.length >= 3 });
+    const refs = decodeRefs(found);
+    expect(refs.map((ref) => ref.key).sort()).toEqual([...digests].sort());
+    expect(refs.every((ref) => ref.foundBy === 'poll' && ref.bucket === bucket)).toBe(true);
+    // One chain per account × region folder, so one chain's digests stay in order on one partition.
+    expect(new Set(found.map((message) => message.key?.toString()))).toEqual(
+      new Set(['AWSLogs/111122223333/us-east-1', 'AWSLogs/444455556666/eu-west-1']),
+    );
+    const objects = decodeRefs(await collectMessages(kafka, topics.objects, { until: (m) => m.length >= 1 }));
+    expect(objects.map((ref) => ref.key)).toEqual([log]);
+    // Listed again every cycle, each digest is sent once.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(decodeRefs(await collectFor(kafka, topics.digests, 1_500))).toHaveLength(3);
   });
 
   it('lists each stream from one replica at a time and moves streams when a replica leaves', async () => {

@@ -1,6 +1,13 @@
 import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_BYTES } from '@trailstream/cloudtrail';
 import { backoffPolicies } from '@trailstream/retry';
-import { type Config, env, transactionalStageEnv, transactionalStageSettings } from '@trailstream/runtime';
+import {
+  type Config,
+  ConfigError,
+  env,
+  transactionalStageEnv,
+  transactionalStageSettings,
+} from '@trailstream/runtime';
+import { stageSourceRoles } from '@trailstream/trail-bucket';
 
 export const fetcherParserEnv = {
   ...transactionalStageEnv('fetcher-parser'),
@@ -22,6 +29,8 @@ export const fetcherParserEnv = {
   /** Socket idle timeout for S3, also while the body streams. */
   S3_TIMEOUT_MS: env.integer(30_000, { min: 1_000, max: 600_000 }),
   AWS_REGION: env.string('us-east-1'),
+  /** Roles to assume per bucket (cross-account sources): a JSON array, see the discovery README. */
+  SOURCE_ROLES: env.optionalString(),
   AWS_ENDPOINT_URL: env.url(),
   AWS_ENDPOINT_URL_S3: env.url(),
 };
@@ -49,6 +58,7 @@ export function fetcherParserOptions(config: FetcherParserConfig) {
       unavailableAttempts: config.S3_UNAVAILABLE_ATTEMPTS,
       backoff: backoffPolicies.s3Fetch,
     },
+    sourceRoles: stageSourceRoles(config, 'fetcher-parser', (problems) => new ConfigError(problems)),
     s3: {
       defaultRegion: config.AWS_REGION,
       // An emulator endpoint (read by the SDK itself) needs path-style URLs.

@@ -1,4 +1,5 @@
 import { type RunningStage, runTransactionalStage, type StageContext } from '@trailstream/runtime';
+import { SourceCredentials } from '@trailstream/trail-bucket';
 import type { FetcherParserSettings } from './config.js';
 import { createFetcherMetrics } from './metrics.js';
 import { createObjectHandler } from './object-handler.js';
@@ -13,7 +14,7 @@ export async function startFetcherParser(options: FetcherParserOptions): Promise
   const { kafka, logger, seenObjectsTopic } = options;
   const seen = new SeenObjects(options.duplicateRetentionMs);
   const handler = createObjectHandler({
-    s3ForRegion: s3ClientsByRegion(options.s3),
+    s3For: s3ClientsByRegion(options.s3, new SourceCredentials(options.sourceRoles)),
     seen,
     metrics: createFetcherMetrics(options.registry, () => seen.size),
     logger,

@@ -6,5 +6,6 @@ await runStage({
   stage: 'fetcher-parser',
   env: fetcherParserEnv,
   options: fetcherParserOptions,
+  secrets: (options) => options.sourceRoles.secrets(),
   start: startFetcherParser,
 });

@@ -30,7 +30,8 @@ import type { SeenObjects } from './seen-objects.js';
 import { seenObjectMessage } from './seen-objects-changelog.js';
 
 export interface ObjectHandlerOptions {
-  s3ForRegion(region: string): S3Client;
+  /** The client to read an object with: by its bucket's region and, when SOURCE_ROLES names the bucket, role. */
+  s3For(region: string, bucket: string): S3Client;
   seen: SeenObjects;
   metrics: FetcherMetrics;
   logger: Logger;
@@ -76,7 +77,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
   async function open(ref: ObjectRef): Promise<OpenedObject | FailureReason> {
     try {
       return await openObject(
-        options.s3ForRegion(ref.region),
+        options.s3For(ref.region, ref.bucket),
         ref,
         options.fetchPolicy,
         (failure, attempt, error) =>

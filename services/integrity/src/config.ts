@@ -1,5 +1,12 @@
 import { backoffPolicies } from '@trailstream/retry';
-import { type Config, env, transactionalStageEnv, transactionalStageSettings } from '@trailstream/runtime';
+import {
+  type Config,
+  ConfigError,
+  env,
+  transactionalStageEnv,
+  transactionalStageSettings,
+} from '@trailstream/runtime';
+import { stageSourceRoles } from '@trailstream/trail-bucket';
 
 export const integrityEnv = {
   ...transactionalStageEnv('integrity'),
@@ -14,6 +21,8 @@ export const integrityEnv = {
   S3_TRANSIENT_ATTEMPTS: env.integer(5, { min: 1, max: 100 }),
   S3_TIMEOUT_MS: env.integer(30_000, { min: 1_000, max: 600_000 }),
   AWS_REGION: env.string('us-east-1'),
+  /** Roles to assume per bucket (cross-account sources): a JSON array, see the discovery README. */
+  SOURCE_ROLES: env.optionalString(),
   AWS_ENDPOINT_URL: env.url(),
   AWS_ENDPOINT_URL_S3: env.url(),
 };
@@ -39,6 +48,7 @@ export function integrityOptions(config: IntegrityConfig) {
       unavailableAttempts: 1,
       backoff: backoffPolicies.s3Fetch,
     },
+    sourceRoles: stageSourceRoles(config, 'integrity', (problems) => new ConfigError(problems)),
     s3: {
       region: config.AWS_REGION,
       forcePathStyle: Boolean(config.AWS_ENDPOINT_URL_S3 ?? config.AWS_ENDPOINT_URL),

@@ -1,11 +1,16 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { runTransactionalStage, type StageContext, type StartedStage } from '@trailstream/runtime';
 import { ContractError, logFileHashContract, type MessageHeaders } from '@trailstream/schemas';
-import { cloudTrailPublicKeys, publicKeysFromFile, s3IntegritySource } from '@trailstream/trail-bucket';
+import {
+  cloudTrailPublicKeys,
+  publicKeysFromFile,
+  SourceCredentials,
+  s3IntegritySource,
+} from '@trailstream/trail-bucket';
 import { ChainStates, chainStateMessage, parseChainState } from './chain-state.js';
 import type { IntegritySettings } from './config.js';
 import { createDigestHandler } from './digest-handler.js';
 import { streamEvent } from './events.js';
+import { integrityS3Clients } from './integrity-s3.js';
 import { LogFileHashes } from './log-file-hashes.js';
 import { createIntegrityMetrics } from './metrics.js';
 import { silenceTransitions } from './silence.js';
@@ -24,7 +29,7 @@ export async function startIntegrity(options: IntegrityOptions): Promise<Started
   const keys = options.publicKeysFile
     ? await publicKeysFromFile(options.publicKeysFile)
     : cloudTrailPublicKeys();
-  const s3 = new S3Client({ region: options.s3.region, forcePathStyle: options.s3.forcePathStyle });
+  const s3 = integrityS3Clients(options.s3, new SourceCredentials(options.sourceRoles));
   const hashes = new LogFileHashes(HASH_RETENTION_MS);
   const chains = new ChainStates();
   let assigned = new Set<number>();
@@ -62,7 +67,7 @@ export async function startIntegrity(options: IntegrityOptions): Promise<Started
   const handler = createDigestHandler({
     chains,
     hashes,
-    s3: s3IntegritySource(s3, options.fetchPolicy),
+    s3: s3IntegritySource(s3.forBucket, options.fetchPolicy),
     keys,
     metrics,
     logger,

@@ -6,5 +6,6 @@ await runStage({
   stage: 'integrity',
   env: integrityEnv,
   options: integrityOptions,
+  secrets: (options) => options.sourceRoles.secrets(),
   start: startIntegrity,
 });

@@ -110,7 +110,7 @@ export const verifyCommand = defineCommand({
       const listing = await listIntegrityKeys(s3, source, { since, until });
       const report = await verifyTrail(
         { bucket: source.bucket, ...listing, since, until },
-        s3IntegritySource(s3, {
+        s3IntegritySource(() => s3, {
           transientAttempts: 5,
           unavailableAttempts: 1,
           backoff: backoffPolicies.s3Fetch,
