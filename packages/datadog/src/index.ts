@@ -4,6 +4,7 @@ export {
   DatadogClient,
   type DatadogClientOptions,
   type DatadogEndpointName,
+  DEFAULT_LOGS_GZIP_LEVEL,
   type KeyCheck,
   type RequestObservation,
 } from './datadog-client.js';

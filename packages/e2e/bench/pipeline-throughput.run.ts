@@ -5,8 +5,9 @@
  *
  * BENCH_RECORDS (1,000,000), BENCH_RECORDS_PER_FILE (250), BENCH_MODES (logs,events),
  * BENCH_PROFILE=<service> writes that service's V8 CPU profile (`<pid>.cpuprofile`) to BENCH_PROFILE_DIR.
+ * BENCH_OUTPUT defaults to bench/results/latest.json. What each field means: the package README.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import { type ServiceName, syntheticTrail, type TrailObject, testS3, uniqueName 
 import type { Admin } from 'kafkajs';
 import { inject, it } from 'vitest';
 import { type ProgressSample, stageRate, summarizeDelays } from '../src/bench-figures.js';
+import { findLocalServers, type LocalServers, localStateDirs } from '../src/local-servers.js';
 import {
   type PipelineService,
   type RunningPipeline,
@@ -31,7 +33,8 @@ const recordsPerFile = Number(process.env.BENCH_RECORDS_PER_FILE ?? 250);
 const modes = (process.env.BENCH_MODES ?? 'logs,events').split(',') as OutputMode[];
 const profiled = process.env.BENCH_PROFILE as ServiceName | undefined;
 const profileDir = process.env.BENCH_PROFILE_DIR ?? join(tmpdir(), 'trailstream-profiles');
-const output = process.env.BENCH_OUTPUT ?? join(tmpdir(), 'trailstream-e2e-bench.json');
+const output =
+  process.env.BENCH_OUTPUT ?? resolve(dirname(fileURLToPath(import.meta.url)), 'results/latest.json');
 const partitions = 4;
 const uploadConcurrency = 8;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -109,19 +112,11 @@ function cpuSeconds(pid: number | undefined): number | null {
 }
 
 /** The processes sharing the machine's cores during a run: the four services, the servers, and this one (the intake). */
-function cpuTakers(pipeline: RunningPipeline): Record<string, number | undefined> {
-  const local = inject('endpoints').origin === 'local-script';
-  const pidFile = (path: string) => {
-    try {
-      return Number(readFileSync(join(repoRoot, path), 'utf8').trim());
-    } catch {
-      return undefined;
-    }
-  };
+function cpuTakers(pipeline: RunningPipeline, servers: LocalServers): Record<string, number | undefined> {
   return {
     ...Object.fromEntries(services.map((s) => [s, pipeline.processes.get(s)?.child.pid])),
-    kafka: local ? pidFile('.local/kafka/kafka.pid') : undefined,
-    moto: local ? pidFile('.local/moto.pid') : undefined,
+    kafka: servers.kafka?.pid,
+    moto: servers.moto?.pid,
     'bench and intake': process.pid,
   };
 }
@@ -131,9 +126,9 @@ function cpuSnapshot(pids: Record<string, number | undefined>): Record<string, n
 }
 
 /** Bytes of a topic's log segments under the local broker's log dir; null when the broker is not local. */
-function topicLogBytes(topic: string): number | null {
-  if (inject('endpoints').origin !== 'local-script') return null;
-  const dataDir = join(repoRoot, '.local/kafka/data');
+function topicLogBytes(servers: LocalServers, topic: string): number | null {
+  if (servers.kafka === null) return null;
+  const { dataDir } = servers.kafka;
   let bytes = 0;
   for (const folder of readdirSync(dataDir).filter((f) => f.startsWith(`${topic}-`))) {
     for (const file of readdirSync(join(dataDir, folder)).filter((f) => f.endsWith('.log'))) {
@@ -141,6 +136,23 @@ function topicLogBytes(topic: string): number | null {
     }
   }
   return bytes;
+}
+
+/** The CPU model as /proc/cpuinfo names it (os.cpus() may shorten it), the cores and the memory. */
+function machine() {
+  let cpuModel = cpus()[0]?.model ?? null;
+  try {
+    cpuModel =
+      /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
+  } catch {
+    // Not Linux: os.cpus() it is.
+  }
+  return {
+    cpuModel,
+    cpus: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 async function uploadAll(
@@ -162,7 +174,6 @@ async function uploadAll(
   await Promise.all(Array.from({ length: uploadConcurrency }, worker));
 }
 
-const eventIdInLog = /"eventID":"([^"]+)"/;
 const eventIdInEvent = /\*\*Event ID:\*\* `([^`]+)`/;
 
 async function runMode(
@@ -170,6 +181,7 @@ async function runMode(
   trail: TrailObject[],
   warmUp: TrailObject[],
   floorPerSecond: number,
+  servers: LocalServers,
 ) {
   const quiet = { LOG_LEVEL: 'warn' };
   // Node refuses --cpu-prof in NODE_OPTIONS; an --import hook profiles through the inspector instead.
@@ -196,7 +208,7 @@ async function runMode(
     );
     const baseline = await stageCounts(admin, pipeline, mode);
     pipeline.intake.reset();
-    const takers = cpuTakers(pipeline);
+    const takers = cpuTakers(pipeline, servers);
     const cpuBefore = cpuSnapshot(takers);
 
     const t0 = performance.now();
@@ -227,8 +239,12 @@ async function runMode(
     await waitFor(
       () => {
         const last = samples.at(-1);
-        // A committed offset can stop one short of the end per partition: the last transaction's marker.
-        return last !== undefined && last.recordOffsetsDone >= recordsEnd - partitions;
+        // A committed offset stops one short of the end per partition (the last transaction's marker), or
+        // more where the fetcher-parser's last transactions on a partition were aborted: then it stays put.
+        const recent = samples.slice(-10);
+        const still =
+          recent.length === 10 && recent.every((s) => s.recordOffsetsDone === last?.recordOffsetsDone);
+        return last !== undefined && (last.recordOffsetsDone >= recordsEnd - partitions || still);
       },
       600_000,
       () => `${mode}: filter-mapper did not finish: ${JSON.stringify(samples.at(-1))}`,
@@ -244,22 +260,28 @@ async function runMode(
     sampling = false;
     await sampler;
     const cpuAfter = cpuSnapshot(takers);
+    const measured = trail.length * recordsPerFile;
+    const cpuSecondsOf = (name: string) => {
+      const [before, after] = [cpuBefore[name], cpuAfter[name]];
+      return before == null || after == null ? null : after - before;
+    };
+    const per1000 = (cpuSeconds: number | null) =>
+      cpuSeconds === null ? null : Math.round((cpuSeconds / measured) * 1e6) / 1e3;
     const cpuPer1000Records = Object.fromEntries(
-      Object.keys(takers).map((name) => {
-        const [before, after] = [cpuBefore[name], cpuAfter[name]];
-        return [
-          name,
-          before == null || after == null ? null : Math.round(((after - before) / records) * 1e6) / 1e3,
-        ];
-      }),
+      Object.keys(takers).map((name) => [name, per1000(cpuSecondsOf(name))]),
     );
+    const servicesCpu = services.map(cpuSecondsOf);
+    const fourServices = servicesCpu.some((c) => c === null)
+      ? null
+      : per1000(servicesCpu.reduce((sum: number, c) => sum + (c ?? 0), 0));
 
     const snapshot = pipeline.intake.snapshot();
     const acceptedAt = new Map<string, number>();
     const items =
       mode === 'logs'
         ? snapshot.logs.map((l) => ({
-            id: eventIdInLog.exec(String(l.entry.message))?.[1],
+            // A log's attributes are the record's own fields.
+            id: typeof l.entry.eventID === 'string' ? l.entry.eventID : undefined,
             at: l.receivedAt,
           }))
         : snapshot.events.map((e) => ({
@@ -284,7 +306,7 @@ async function runMode(
     const series = (pick: (s: StageCounts) => number, base: number, scale = 1): ProgressSample[] =>
       samples.map((s) => ({ atMs: s.atMs, count: Math.round((pick(s) - base) * scale) }));
     // Committed offsets count transaction markers too: scale them to records.
-    const markerScale = records / Math.max(1, recordsEnd - baseline.recordOffsetsDone);
+    const markerScale = measured / Math.max(1, recordsEnd - baseline.recordOffsetsDone);
     const stages = {
       discovery: stageRate(series((s) => s.references, baseline.references)),
       fetcherParser: stageRate(series((s) => s.objectsDone, baseline.objectsDone, recordsPerFile)),
@@ -295,15 +317,15 @@ async function runMode(
       services.map((s) => [s, peakRssMiB(pipeline.processes.get(s)?.child.pid)]),
     );
     const topicBytes = {
-      objects: topicLogBytes(pipeline.topics.objects),
-      records: topicLogBytes(pipeline.topics.records),
-      datadog: topicLogBytes(pipeline.topics.datadog),
-      seenObjects: topicLogBytes(pipeline.topics.seen),
+      objects: topicLogBytes(servers, pipeline.topics.objects),
+      records: topicLogBytes(servers, pipeline.topics.records),
+      datadog: topicLogBytes(servers, pipeline.topics.datadog),
+      seenObjects: topicLogBytes(servers, pipeline.topics.seen),
     };
     const perRecord = (bytes: number | null) =>
-      bytes === null ? null : Math.round(bytes / (records + recordsPerFile));
+      bytes === null ? null : Math.round(bytes / (measured + recordsPerFile));
     const endToEndSeconds = seconds(lastAcceptMs);
-    const endToEndPerSecond = Math.round(records / (lastAcceptMs / 1000));
+    const endToEndPerSecond = Math.round(measured / (lastAcceptMs / 1000));
     return {
       uploadSeconds: seconds(uploadMs),
       endToEnd: {
@@ -319,7 +341,7 @@ async function runMode(
         rejections: snapshot.rejections.length,
       },
       peakRssMiB: peakRss,
-      cpuSecondsPer1000Records: cpuPer1000Records,
+      cpuSecondsPer1000Records: { ...cpuPer1000Records, fourServices },
       kafkaBytesPerRecord: {
         objects: perRecord(topicBytes.objects),
         records: perRecord(topicBytes.records),
@@ -345,16 +367,20 @@ it('end-to-end throughput against the floor', async () => {
   const warmUp = [...syntheticTrail({ files: 1, recordsPerFile, seed: `${seed}-warm-up` })];
   const generationSeconds = seconds(performance.now() - generationStarted);
   const floor = measureFloor(trail);
+  const endpoints = inject('endpoints');
+  // The servers' CPU and disk are read wherever deploy/local runs them, also when started outside this run.
+  const servers = findLocalServers(localStateDirs(repoRoot), endpoints);
+  const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   const results: Record<string, unknown> = {};
-  for (const mode of modes) results[mode] = await runMode(mode, trail, warmUp, floor.recordsPerSecond);
+  for (const mode of modes)
+    results[mode] = await runMode(mode, trail, warmUp, floor.recordsPerSecond, servers);
   const report = {
+    startedAt: new Date(startedAt).toISOString(),
     machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
-      endpoints: inject('endpoints').origin,
+      ...machine(),
+      loadAverageAtStart,
+      endpoints: endpoints.origin,
+      localServers: { kafka: servers.kafka !== null, moto: servers.moto !== null },
     },
     input: {
       records: files * recordsPerFile,
@@ -368,5 +394,6 @@ it('end-to-end throughput against the floor', async () => {
     profiled: profiled ? { service: profiled, dir: profileDir } : null,
     wallSeconds: seconds(Date.now() - startedAt),
   };
+  mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);
 });

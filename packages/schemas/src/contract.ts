@@ -40,6 +40,38 @@ export function headerText(headers: MessageHeaders | undefined, name: string): s
   return first === undefined ? undefined : first.toString();
 }
 
+/**
+ * Bytes of the slab messages are encoded into: a few dozen records share one allocation, and a message
+ * held on to keeps at most this much alive.
+ */
+const SLAB_BYTES = 64 * 1024;
+
+/**
+ * Encodes messages one after another into a shared slab, each a view of the bytes written for it, so a
+ * message costs no allocation of its own and is written once (avsc's `toBuffer` writes into a 1 KiB buffer,
+ * writes a larger message a second time into a zero-filled one of its size, and allocates per message).
+ * A view stays valid: its bytes are never written again, and a full slab is replaced rather than reused.
+ */
+class SlabEncoder {
+  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private position = 0;
+
+  encode(type: Type, value: unknown): Buffer {
+    let end = type.encode(value, this.slab, this.position);
+    if (end < 0) {
+      // Short by -end bytes: a fresh slab, large enough for this message and others after it.
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, 2 * (this.slab.length - this.position - end)));
+      this.position = 0;
+      end = type.encode(value, this.slab, 0);
+    }
+    const encoded = this.slab.subarray(this.position, end);
+    this.position = end;
+    return encoded;
+  }
+}
+
+const slabEncoder = new SlabEncoder();
+
 export function defineContract<T>(
   name: string,
   schemas: Record<number, Schema>,
@@ -63,7 +95,10 @@ export function defineContract<T>(
     type,
     versions,
     encode(value) {
-      return { value: type.toBuffer(adapters ? adapters.toWire(value) : value), headers: { ...headers } };
+      return {
+        value: slabEncoder.encode(type, adapters ? adapters.toWire(value) : value),
+        headers: { ...headers },
+      };
     },
     decode(value, messageHeaders) {
       const writtenAs = headerText(messageHeaders, SCHEMA_HEADER);

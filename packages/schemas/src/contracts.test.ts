@@ -129,6 +129,21 @@ describe('contracts', () => {
     expect(contract.decode(encoded.value, encoded.headers)).toEqual(value);
   });
 
+  it('keeps every encoded message intact while more are encoded, small ones and larger than a slab', () => {
+    const records = Array.from({ length: 2_000 }, (_, index) => ({
+      ...record,
+      eventID: `e${index}`,
+      // Now and then a record over 64 KiB: the slab cannot hold it and is replaced.
+      json: JSON.stringify({ eventID: `e${index}`, pad: 'x'.repeat(index % 500 === 0 ? 100_000 : index) }),
+      origin: { ...record.origin, index },
+    }));
+    const encoded = records.map((value) => cloudTrailRecordContract.encode(value));
+    expect(new Set(encoded.map((message) => message.value.buffer)).size).toBeLessThan(records.length / 10);
+    encoded.forEach((message, index) => {
+      expect(cloudTrailRecordContract.decode(message.value, message.headers)).toEqual(records[index]);
+    });
+  });
+
   it('refuses a message written with another schema', () => {
     const encoded = objectRefContract.encode(objectRef);
     expect(() => cloudTrailRecordContract.decode(encoded.value, encoded.headers)).toThrow(

@@ -29,3 +29,14 @@ describe('DD_URL and the API key in clear text', () => {
     expect(options.datadog.target).toEqual({ baseUrl: 'http://dd-proxy:8080', allowPlainHttp: true });
   });
 });
+
+describe('EMITTER_LOGS_GZIP_LEVEL', () => {
+  it('defaults to level 1, the least CPU', () => {
+    expect(optionsFor({}).datadog.logsGzipLevel).toBe(1);
+    expect(optionsFor({ EMITTER_LOGS_GZIP_LEVEL: '6' }).datadog.logsGzipLevel).toBe(6);
+  });
+
+  it.each(['0', '10', 'fast'])('refuses %s, naming the variable', (level) => {
+    expect(() => optionsFor({ EMITTER_LOGS_GZIP_LEVEL: level })).toThrow(/EMITTER_LOGS_GZIP_LEVEL/);
+  });
+});

@@ -1,6 +1,7 @@
 import {
   apiKeySourceFromEnv,
   type DatadogTarget,
+  DEFAULT_LOGS_GZIP_LEVEL,
   datadogSites,
   lateItemPolicies,
   plainHttpProblem,
@@ -32,6 +33,8 @@ export const emitterEnv = {
   /** How often a refused key is checked again. */
   EMITTER_KEY_RECHECK_MS: env.integer(30_000, { min: 100 }),
   EMITTER_LATE_ITEM_POLICY: env.oneOf(lateItemPolicies, 'send-now'),
+  /** gzip level of logs requests: 1 is the least CPU, 9 the fewest bytes. */
+  EMITTER_LOGS_GZIP_LEVEL: env.integer(DEFAULT_LOGS_GZIP_LEVEL, { min: 1, max: 9 }),
 };
 
 export type EmitterConfig = Config<typeof emitterEnv>;
@@ -60,6 +63,7 @@ export function emitterOptions(config: EmitterConfig) {
     datadog: {
       target,
       timeoutMs: config.DD_REQUEST_TIMEOUT_MS,
+      logsGzipLevel: config.EMITTER_LOGS_GZIP_LEVEL,
       connections: config.EMITTER_PARTITIONS_CONCURRENTLY * config.EMITTER_EVENT_REQUESTS_PER_PARTITION,
     },
     partitionsConcurrently: config.EMITTER_PARTITIONS_CONCURRENTLY,

@@ -11,6 +11,7 @@ import {
 } from '@trailstream/runtime';
 import { loadFixtureRecords } from '@trailstream/testkit';
 import { Registry } from 'prom-client';
+import { defaultMessagesPerTransaction } from '../src/config.js';
 import { createRecordHandler } from '../src/handle-record.js';
 import { createFilterMapperMetrics } from '../src/metrics.js';
 import { benchRecordMessage } from './record-message.js';
@@ -25,6 +26,8 @@ const config = loadConfig(
     ...kafkaEnv,
     OUTPUT_MODE: env.oneOf(outputModes, 'events'),
     BENCH_RECORDS: env.integer(20_000, { min: 1 }),
+    /** Input messages per transaction, as the service's RECORDS_PER_TRANSACTION. */
+    BENCH_RECORDS_PER_TRANSACTION: env.integer(defaultMessagesPerTransaction, { min: 1 }),
   },
   { KAFKA_BROKERS: '127.0.0.1:9092', ...process.env },
 );
@@ -83,6 +86,7 @@ const stage = await runTransactionalStage({
   outputTopics: [topics.datadog],
   transactionalIdPrefix: `bench-${run}`,
   partitionsConsumedConcurrently: partitions,
+  maxMessagesPerTransaction: config.BENCH_RECORDS_PER_TRANSACTION,
   onCommitted: (_partition, messages) => {
     committed += messages;
     if (committed >= total) finished();
@@ -109,11 +113,13 @@ process.stdout.write(
       node: process.version,
       mode: config.OUTPUT_MODE,
       partitions,
+      recordsPerTransaction: config.BENCH_RECORDS_PER_TRANSACTION,
       records: total,
       seconds: Number(seconds.toFixed(2)),
       recordsPerSecond: Math.round(total / seconds),
       processCpuSeconds: Number(cpuSeconds.toFixed(2)),
       recordsPerCpuSecond: Math.round(total / cpuSeconds),
+      cpuSecondsPer1000Records: Number(((cpuSeconds / total) * 1000).toFixed(4)),
     },
     null,
     2,
