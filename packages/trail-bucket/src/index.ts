@@ -27,6 +27,8 @@ export {
   type AssumedCredentialsProvider,
   AssumeRoleError,
   assumeRoleProvider,
+  type ClientsBySource,
+  clientsBySource,
   identityFrom,
   SourceCredentials,
 } from './source-credentials.js';

@@ -143,3 +143,34 @@ export function identityFrom(credentials: unknown, role: SourceRole): AssumedCre
     expiration: Expiration,
   };
 }
+
+/** A client per source that names a role, and one shared by the sources that do not. */
+export interface ClientsBySource<Client> {
+  for(source: string): Client;
+  /** Every client made so far, the shared one first. */
+  all(): Client[];
+}
+
+/**
+ * Sources come from the configuration, so the clients made here are as many as its roles at most.
+ * `credentialsFor` says which role a source names, if any.
+ */
+export function clientsBySource<Client>(
+  shared: Client,
+  credentialsFor: (source: string) => AssumedCredentialsProvider | undefined,
+  withCredentials: (credentials: AssumedCredentialsProvider) => Client,
+): ClientsBySource<Client> {
+  const assumed = new Map<string, Client>();
+  return {
+    for(source) {
+      const credentials = credentialsFor(source);
+      if (!credentials) return shared;
+      const known = assumed.get(source);
+      if (known) return known;
+      const client = withCredentials(credentials);
+      assumed.set(source, client);
+      return client;
+    },
+    all: () => [shared, ...assumed.values()],
+  };
+}

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SourceCredentials } from '@trailstream/trail-bucket';
+import { clientsBySource, type SourceCredentials } from '@trailstream/trail-bucket';
 
 /** The clients discovery calls AWS with: a source that names a role (SOURCE_ROLES) gets its own. */
 export interface AwsClients {
@@ -30,27 +30,21 @@ export function createAwsClients(
   const { AWS_REGION: region, endpoint, credentials } = settings;
   const options = { region, endpoint, credentials, maxAttempts: 5, retryMode: 'adaptive' };
   const s3Options = { ...options, forcePathStyle: settings.S3_FORCE_PATH_STYLE };
-  const sqs = new SQSClient(options);
-  const s3 = new S3Client(s3Options);
-  const queues = new Map<string, SQSClient>();
-  const buckets = new Map<string, S3Client>();
+  const queues = clientsBySource(
+    new SQSClient(options),
+    (queueUrl) => sourceCredentials.forQueue(queueUrl),
+    (assumed) => new SQSClient({ ...options, credentials: assumed }),
+  );
+  const buckets = clientsBySource(
+    new S3Client(s3Options),
+    (bucket) => sourceCredentials.forBucket(bucket),
+    (assumed) => new S3Client({ ...s3Options, credentials: assumed }),
+  );
   return {
-    sqsFor(queueUrl) {
-      const assumed = sourceCredentials.forQueue(queueUrl);
-      if (!assumed) return sqs;
-      let client = queues.get(queueUrl);
-      if (!client) queues.set(queueUrl, (client = new SQSClient({ ...options, credentials: assumed })));
-      return client;
-    },
-    s3For(bucket) {
-      const assumed = sourceCredentials.forBucket(bucket);
-      if (!assumed) return s3;
-      let client = buckets.get(bucket);
-      if (!client) buckets.set(bucket, (client = new S3Client({ ...s3Options, credentials: assumed })));
-      return client;
-    },
+    sqsFor: (queueUrl) => queues.for(queueUrl),
+    s3For: (bucket) => buckets.for(bucket),
     destroy() {
-      for (const client of [sqs, s3, ...queues.values(), ...buckets.values()]) client.destroy();
+      for (const client of [...queues.all(), ...buckets.all()]) client.destroy();
       sourceCredentials.destroy();
     },
   };

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { SourceCredentials } from '@trailstream/trail-bucket';
+import { clientsBySource, type SourceCredentials } from '@trailstream/trail-bucket';
 
 export interface IntegrityS3Clients {
   /** The client for a bucket: its own, with the assumed credentials, when SOURCE_ROLES names it. */
@@ -15,18 +15,15 @@ export function integrityS3Clients(
   settings: { region: string; forcePathStyle: boolean },
   sourceCredentials: SourceCredentials,
 ): IntegrityS3Clients {
-  const own = new S3Client(settings);
-  const assumed = new Map<string, S3Client>();
+  const clients = clientsBySource(
+    new S3Client(settings),
+    (bucket) => sourceCredentials.forBucket(bucket),
+    (credentials) => new S3Client({ ...settings, credentials }),
+  );
   return {
-    forBucket(bucket) {
-      const credentials = sourceCredentials.forBucket(bucket);
-      if (!credentials) return own;
-      let client = assumed.get(bucket);
-      if (!client) assumed.set(bucket, (client = new S3Client({ ...settings, credentials })));
-      return client;
-    },
+    forBucket: (bucket) => clients.for(bucket),
     destroy() {
-      for (const client of [own, ...assumed.values()]) client.destroy();
+      for (const client of clients.all()) client.destroy();
       sourceCredentials.destroy();
     },
   };
