@@ -30,6 +30,8 @@ import {
 import {
   type AssumedCredentialsProvider,
   AssumeRoleError,
+  type ClientsBySource,
+  clientsBySource,
   listChildFolders,
   listFolderObjects,
   noSourceRoles,
@@ -65,9 +67,10 @@ import { isOptInRegion } from './regions.js';
 export class AwsClients {
   readonly #cloudTrail = new Map<string, CloudTrailClient>();
   readonly #s3 = new Map<string, S3Client>();
-  readonly #assumed = new Map<AssumedCredentialsProvider, AwsClients>();
   #sourceCredentials = new SourceCredentials(noSourceRoles);
   #sourceRoles: SourceRoles = noSourceRoles;
+  #buckets: ClientsBySource<AwsClients> = this.#bySource(() => undefined);
+  #queues: ClientsBySource<AwsClients> = this.#bySource(() => undefined);
   readonly sqs: SQSClient;
 
   constructor(
@@ -97,8 +100,11 @@ export class AwsClients {
   }
 
   useSourceRoles(roles: SourceRoles): void {
+    const credentials = new SourceCredentials(roles);
     this.#sourceRoles = roles;
-    this.#sourceCredentials = new SourceCredentials(roles);
+    this.#sourceCredentials = credentials;
+    this.#buckets = this.#bySource((bucket) => credentials.forBucket(bucket));
+    this.#queues = this.#bySource((queueUrl) => credentials.forQueue(queueUrl));
   }
 
   get sourceRoles(): SourceRoles {
@@ -111,24 +117,30 @@ export class AwsClients {
 
   /** The clients a bucket is read with: its role's when SOURCE_ROLES names one. */
   forBucket(bucket: string): AwsClients {
-    return this.#withCredentials(this.#sourceCredentials.forBucket(bucket));
+    return this.#buckets.for(bucket);
   }
 
   forQueue(queueUrl: string): AwsClients {
-    return this.#withCredentials(this.#sourceCredentials.forQueue(queueUrl));
+    return this.#queues.for(queueUrl);
   }
 
   destroy(): void {
     for (const client of [...this.#cloudTrail.values(), ...this.#s3.values(), this.sqs]) client.destroy();
-    for (const assumed of this.#assumed.values()) assumed.destroy();
+    for (const assumed of [...this.#buckets.all(), ...this.#queues.all()]) {
+      if (assumed !== this) assumed.destroy();
+    }
     this.#sourceCredentials.destroy();
   }
 
-  #withCredentials(provider: AssumedCredentialsProvider | undefined): AwsClients {
-    if (provider === undefined) return this;
-    const clients = this.#assumed.get(provider) ?? new AwsClients(this.defaultRegion, provider);
-    this.#assumed.set(provider, clients);
-    return clients;
+  /** This for a source without a role, else clients with the role's credentials, made once per source. */
+  #bySource(
+    credentialsFor: (source: string) => AssumedCredentialsProvider | undefined,
+  ): ClientsBySource<AwsClients> {
+    return clientsBySource<AwsClients>(
+      this,
+      credentialsFor,
+      (credentials) => new AwsClients(this.defaultRegion, credentials),
+    );
   }
 
   #credentialsOption() {
