@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Asserts least privilege in a chart rendered with its default values, and in the chart's templates:
-//   - one ServiceAccount per stage; only discovery and fetcher-parser mount a token, and only they may
-//     carry an IAM role annotation;
+// Asserts least privilege in a chart rendered with its default values (or with more stages and source
+// roles on), and in the chart's templates:
+//   - one ServiceAccount per stage; only discovery, fetcher-parser and integrity mount a token, and only
+//     they may carry an IAM role annotation;
+//   - source roles' external ids only as files from Secrets (never an environment value), mounted only
+//     in the stages that assume those roles;
 //   - a NetworkPolicy by default, with both Ingress and Egress restricted;
 //   - no pod annotation is computed from a Secret (a hash of it can be brute-forced offline).
-// Usage: node deploy/check-least-privilege.mjs <rendered-default.yaml> <templates-dir>
+// Usage: node deploy/check-least-privilege.mjs <rendered.yaml> <templates-dir>
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -14,11 +17,15 @@ const objects = parseAllDocuments(await readFile(renderedPath, 'utf8'))
   .map((document) => document.toJSON())
   .filter((object) => object !== null);
 const problems = [];
-const awsStages = new Set(['discovery', 'fetcher-parser']);
+const awsStages = new Set(['discovery', 'fetcher-parser', 'integrity']);
+const coreStages = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'];
 
 const accounts = new Map(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => [o.metadata.name, o]));
 const deployments = objects.filter((o) => o.kind === 'Deployment');
-if (deployments.length !== 4) problems.push(`expected 4 stage Deployments, found ${deployments.length}`);
+const stagesDeployed = deployments.map((d) => d.metadata.labels['app.kubernetes.io/component']);
+for (const stage of coreStages) {
+  if (!stagesDeployed.includes(stage)) problems.push(`no ${stage} Deployment`);
+}
 const accountsUsed = new Set();
 for (const deployment of deployments) {
   const stage = deployment.metadata.labels['app.kubernetes.io/component'];
@@ -33,6 +40,17 @@ for (const deployment of deployments) {
   }
   if (!awsStages.has(stage) && account?.metadata.annotations?.['eks.amazonaws.com/role-arn']) {
     problems.push(`${stage}: has an IAM role but calls no AWS API`);
+  }
+  const container = pod.containers[0];
+  const sourceRoles = container.env?.find((variable) => variable.name === 'SOURCE_ROLES');
+  if (sourceRoles && !awsStages.has(stage)) problems.push(`${stage}: has SOURCE_ROLES but calls no AWS API`);
+  if (sourceRoles?.value && /"externalId"/.test(sourceRoles.value)) {
+    problems.push(`${stage}: SOURCE_ROLES carries an external id in plain text`);
+  }
+  const roleSecrets = pod.volumes?.find((volume) => volume.name === 'source-roles');
+  if (roleSecrets && !sourceRoles) problems.push(`${stage}: mounts source role external ids it does not use`);
+  if (roleSecrets?.projected?.sources.some((source) => !source.secret)) {
+    problems.push(`${stage}: source role external ids from something other than a Secret`);
   }
   for (const name of Object.keys(deployment.spec.template.metadata.annotations ?? {})) {
     if (/secret/i.test(name)) problems.push(`${stage}: pod annotation ${name} derives from a Secret`);

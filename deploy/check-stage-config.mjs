@@ -2,7 +2,8 @@
 // variable is one it reads, and its own start-up validation (loadConfig with its zod shape) passes.
 //   node --conditions=@trailstream/source --import tsx deploy/check-stage-config.mjs \
 //     --compose <compose-go --format json output> --helm <rendered.yaml>...
-// Values from Secrets are not in the files; they stand in as a placeholder string.
+// Values from Secrets are not in the files; they stand in as a placeholder string. SOURCE_ROLES is parsed
+// as the stages parse it, each externalIdFile (a mounted Secret) read as a placeholder id.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { discoveryEnv } from '@trailstream/discovery';
@@ -11,6 +12,7 @@ import { fetcherParserEnv } from '@trailstream/fetcher-parser';
 import { filterMapperEnv } from '@trailstream/filter-mapper';
 import { integrityEnv } from '@trailstream/integrity';
 import { ConfigError, kafkaEnv, loadConfig, topicsEnv } from '@trailstream/runtime';
+import { parseSourceRoles, SourceRolesError } from '@trailstream/trail-bucket';
 import { parseAllDocuments } from 'yaml';
 
 /** Variables the AWS SDK reads itself, for the processes that call AWS. */
@@ -28,6 +30,20 @@ const processes = {
 
 const secretPlaceholder = 'value-from-a-secret';
 
+function sourceRolesProblems(command, text) {
+  try {
+    parseSourceRoles(
+      text,
+      { stsRegion: 'us-east-1', sessionName: `trailstream-${command}` },
+      () => secretPlaceholder,
+    );
+  } catch (error) {
+    if (!(error instanceof SourceRolesError)) throw error;
+    return error.problems;
+  }
+  return [];
+}
+
 function problemsOf(command, env) {
   const known = processes[command];
   const unknown = Object.keys(env).filter((name) => !(name in known.shape) && !known.sdk.includes(name));
@@ -38,6 +54,7 @@ function problemsOf(command, env) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
+  if (env.SOURCE_ROLES) problems.push(...sourceRolesProblems(command, env.SOURCE_ROLES));
   return problems;
 }
 

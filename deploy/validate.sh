@@ -49,6 +49,7 @@ done
 
 step "chart: least privilege (per-stage ServiceAccounts, NetworkPolicy by default, no annotation hashes a Secret)"
 node deploy/check-least-privilege.mjs "$rendered/default.yaml" "$chart/templates"
+node deploy/check-least-privilege.mjs "$rendered/all-enabled-values.yaml" "$chart/templates"
 
 step "chart: Datadog autodiscovery annotations (OpenMetrics check) on every stage, and none when turned off"
 "$helm" template trailstream "$chart" --kube-version "$kube_version" \
@@ -62,7 +63,7 @@ for file in "$rendered"/*.yaml; do
 done
 node deploy/datadog/validate.mjs "${annotation_args[@]}"
 
-step "chart: MSK IAM renders its environment; refuses what cannot work and values it does not know"
+step "chart: MSK IAM renders its environment; refuses what cannot work and values it does not know (a plain external id too)"
 msk_iam=$("$helm" template trailstream "$chart" --kube-version "$kube_version" \
   --set kafka.sasl.mechanism=aws-msk-iam,kafka.tls.enabled=true,kafka.sasl.awsRegion=eu-west-1)
 grep -q 'value: "aws-msk-iam"' <<<"$msk_iam" && grep -q 'value: "eu-west-1"' <<<"$msk_iam" ||
@@ -78,6 +79,11 @@ refused kafka.sasl.mechanism=aws-msk-iam
 refused kafka.sasl.mechanism=aws-msk-iam,kafka.tls.enabled=true,stages.emitter.keda.enabled=true
 refused stages.emiter.replicas=2
 refused stages.emitter.autoscaling.enabled=true,stages.emitter.keda.enabled=true
+# An external id only from a Secret; a source role names exactly one of bucket and queueUrl.
+source_role='sourceRoles[0].roleArn=arn:aws:iam::111122223333:role/trailstream-reader'
+refused "$source_role,sourceRoles[0].bucket=org-trail,sourceRoles[0].externalId=plain-text-id"
+refused "$source_role"
+refused "$source_role,sourceRoles[0].bucket=org-trail,sourceRoles[0].queueUrl=https://sqs.us-east-1.amazonaws.com/1/q"
 
 step "chart: rendered objects against the Kubernetes schemas"
 node deploy/validate-manifests.mjs "$rendered"/*.yaml

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,6 +21,7 @@ import {
   putTrailObjects,
   serviceEnvironment,
   startDatadogIntake,
+  startStsTrustProxy,
   type TestQueue,
   testKafka,
   testS3,
@@ -343,6 +346,66 @@ describe('trailstream doctor against moto, Kafka and the recording Datadog intak
     expect(failedRows(noKey.stdout)).toEqual([
       ['datadog', 'DD_API_KEY', 'API key valid', 'DD_API_KEY or DD_API_KEY_FILE is required'],
     ]);
+  });
+
+  it('assumes each SOURCE_ROLES role (✔ with the assumed ARN) and reads its bucket with it; a refused external id fails with the trust policy to set', async () => {
+    const roleArn = 'arn:aws:iam::444455556666:role/trailstream-doctor-reader';
+    const externalId = 'o-doctor-external-id-42';
+    const proxy = await startStsTrustProxy({
+      target: inject('endpoints').awsEndpoint,
+      trust: { [roleArn]: externalId },
+    });
+    try {
+      const trail = await trailWithBucket('us-east-2', 'role');
+      const idFile = (text: string) => {
+        const path = join(mkdtempSync(join(tmpdir(), 'doctor-role-')), 'external-id');
+        writeFileSync(path, text);
+        return path;
+      };
+      const args = ['doctor', '--regions', 'us-east-2', '--trail', trail.name, '--skip', 'kafka,datadog'];
+      const env = (file: string) => ({
+        // Every AWS call through the proxy: it enforces the role's trust and records who signed what.
+        AWS_ENDPOINT_URL: proxy.url,
+        POLL_SOURCES: trail.bucket,
+        SOURCE_ROLES: JSON.stringify([{ bucket: trail.bucket, roleArn, externalIdFile: file }]),
+      });
+
+      const trusted = await runCli(args, env(idFile(externalId)));
+      expect(failedRows(trusted.stdout)).toEqual([]);
+      expect(trusted.code).toBe(0);
+      expect(trusted.stdout).toMatch(
+        new RegExp(
+          `^✔ +role +${roleArn} +assume for s3://${trail.bucket} +as arn:aws:sts::444455556666:assumed-role/trailstream-doctor-reader/trailstream-discovery \\(STS in us-east-1\\)$`,
+          'm',
+        ),
+      );
+      expect(trusted.stdout).toMatch(/^✔ +bucket .* +read log file us-east-2 +read$/m);
+      const bucketSigners = new Set(
+        proxy.requests
+          .filter((request) => request.path.startsWith(`/${trail.bucket}`))
+          .map((request) => request.accessKeyId),
+      );
+      expect(bucketSigners.size).toBe(1);
+      expect(bucketSigners.has('test')).toBe(false);
+
+      const wrongId = 'not-the-external-id';
+      const refused = await runCli(args, env(idFile(wrongId)));
+      expect(refused.code).toBe(1);
+      const roleRow = failedRows(refused.stdout).find(([area]) => area === 'role');
+      expect(roleRow?.slice(0, 3)).toEqual(['role', roleArn, `assume for s3://${trail.bucket}`]);
+      expect(roleRow?.[3]).toMatch(/^sts:AssumeRole refused \(AccessDenied: /);
+      // moto names its base user arn:aws:sts::…:user/moto (AWS: arn:aws:iam::…); the fix names what it is told.
+      expect(refused.stdout).toMatch(
+        /in account 444455556666, the role's trust policy must let arn:aws:\w+::123456789012:user\/moto assume it with sts:ExternalId/,
+      );
+      expect(refused.stdout).toContain('"sts:ExternalId": "<the external id in the externalIdFile>"');
+      for (const output of [refused.stdout, refused.stderr, trusted.stdout, trusted.stderr]) {
+        expect(output).not.toContain(externalId);
+        expect(output).not.toContain(wrongId);
+      }
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('explains what is wrong with its arguments (exit 2), and has --help', async () => {

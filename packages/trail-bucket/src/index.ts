@@ -37,6 +37,7 @@ export {
   parseSourceRoles,
   type SourceRole,
   type SourceRoleDefaults,
+  type SourceRoleEntry,
   type SourceRoles,
   SourceRolesError,
   stageSourceRoles,

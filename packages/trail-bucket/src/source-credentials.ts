@@ -1,6 +1,7 @@
 import {
   AssumeRoleCommand,
   type AssumeRoleCommandOutput,
+  GetCallerIdentityCommand,
   STSClient,
   type STSClientConfig,
 } from '@aws-sdk/client-sts';
@@ -83,6 +84,28 @@ export class SourceCredentials {
       this.providers.set(id, provider);
     }
     return provider;
+  }
+
+  /**
+   * Who a role's credentials act as (GetCallerIdentity signed with them, e.g.
+   * `arn:aws:sts::<account>:assumed-role/<role>/<session>`), or with `null` the process's own identity.
+   * A refused AssumeRole throws its AssumeRoleError.
+   */
+  async callerArn(role: SourceRole | null, region: string): Promise<string> {
+    const credentials = this.providerFor(role);
+    const sts = new STSClient({
+      maxAttempts: 3,
+      ...this.sts,
+      region: role?.stsRegion ?? region,
+      ...(credentials ? { credentials } : {}),
+    });
+    try {
+      const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
+      if (!Arn) throw new Error('GetCallerIdentity answered without an Arn');
+      return Arn;
+    } finally {
+      sts.destroy();
+    }
   }
 
   destroy(): void {

@@ -44,6 +44,10 @@ describe('parseSourceRoles', () => {
       durationSeconds: 900,
     });
     expect(roles.forBucket('other')).toBeNull();
+    expect(roles.sources().map(({ source, role }) => [source, role.sessionName])).toEqual([
+      [{ kind: 'bucket', bucket: 'org-trail' }, 'trailstream-discovery'],
+      [{ kind: 'queue', queueUrl }, 'trailstream-sqs'],
+    ]);
     expect(roles.secrets()).toEqual(['log-archive-4f2a']);
   });
 

@@ -17,13 +17,22 @@ export interface SourceRole {
 export interface SourceRoles {
   forBucket(bucket: string): SourceRole | null;
   forQueue(queueUrl: string): SourceRole | null;
+  /** Every entry, in the order `SOURCE_ROLES` names them (for `trailstream doctor` to check each). */
+  sources(): readonly SourceRoleEntry[];
   /** Every external id, for the logger to redact. */
   secrets(): string[];
+}
+
+/** One `SOURCE_ROLES` entry: the source (a bucket or a queue URL) and its role. */
+export interface SourceRoleEntry {
+  source: { kind: 'bucket'; bucket: string } | { kind: 'queue'; queueUrl: string };
+  role: SourceRole;
 }
 
 export const noSourceRoles: SourceRoles = {
   forBucket: () => null,
   forQueue: () => null,
+  sources: () => [],
   secrets: () => [],
 };
 
@@ -82,6 +91,7 @@ export function parseSourceRoles(
   const problems: string[] = [];
   const buckets = new Map<string, SourceRole>();
   const queues = new Map<string, SourceRole>();
+  const entries: SourceRoleEntry[] = [];
   json.forEach((entry: unknown, index) => {
     const where = `SOURCE_ROLES[${index}]`;
     const parsed = parseEntry(entry, where, defaults, readText);
@@ -94,12 +104,17 @@ export function parseSourceRoles(
       : [queues, parsed.queueUrl!, parsed.role];
     if (targets.has(name)) problems.push(`${where}: ${name} is named by an earlier entry too`);
     targets.set(name, role);
+    entries.push({
+      source: parsed.bucket ? { kind: 'bucket', bucket: name } : { kind: 'queue', queueUrl: name },
+      role,
+    });
   });
   if (problems.length > 0) throw new SourceRolesError(problems);
   const roles = [...buckets.values(), ...queues.values()];
   return {
     forBucket: (bucket) => buckets.get(bucket) ?? null,
     forQueue: (queueUrl) => queues.get(queueUrl) ?? null,
+    sources: () => entries,
     secrets: () => roles.flatMap((role) => (role.externalId ? [role.externalId] : [])),
   };
 }

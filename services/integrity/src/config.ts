@@ -14,7 +14,7 @@ export const integrityEnv = {
    * CloudTrail public keys in `aws cloudtrail list-public-keys --output json` shape, for air-gapped
    * deployments and tests; unset, the keys come from CloudTrail's ListPublicKeys per region (cached).
    */
-  PUBLIC_KEYS_FILE: env.string(),
+  PUBLIC_KEYS_FILE: env.optionalString(),
   /** A digest chain with neither a digest nor a log file for this long is reported silent. */
   SILENT_AFTER_MINUTES: env.integer(120, { min: 5, max: 7 * 24 * 60 }),
   SILENCE_CHECK_SECONDS: env.integer(60, { min: 1, max: 3_600 }),

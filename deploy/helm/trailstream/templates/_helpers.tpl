@@ -62,10 +62,17 @@ the variable its consumer group is read from. Keys are those of .Values.stages.
 {{- define "trailstream.stageFacts" -}}
 discovery:
   process: discovery
+  callsAws: true
 fetcherParser:
   process: fetcher-parser
   inputTopic: objects
   groupVariable: KAFKA_GROUP_ID
+  callsAws: true
+integrity:
+  process: integrity
+  inputTopic: digests
+  groupVariable: KAFKA_GROUP_ID
+  callsAws: true
 filterMapper:
   process: filter-mapper
   inputTopic: records
@@ -149,6 +156,12 @@ creates them all): every topic's name, the partitions, the state topics' setting
   value: {{ .seenObjects | quote }}
 - name: POLL_CHECKPOINT_TOPIC
   value: {{ .pollCheckpoints | quote }}
+- name: TOPIC_DIGESTS
+  value: {{ .digests | quote }}
+- name: TOPIC_LOG_FILE_HASHES
+  value: {{ .logFileHashes | quote }}
+- name: TOPIC_INTEGRITY_CHAINS
+  value: {{ .integrityChains | quote }}
 - name: TOPIC_PARTITIONS
   value: {{ .partitions | quote }}
 - name: POLL_CHECKPOINT_PARTITIONS
@@ -191,3 +204,70 @@ match names without the raw prefix and leave out the Node.js process metrics (cu
   "min_collection_interval" .autodiscovery.collectionIntervalSeconds -}}
 {{- dict "openmetrics" (dict "instances" (list $instance)) | toJson -}}
 {{- end }}
+
+{{/*
+The sourceRoles a stage assumes (ctx: root, stage): a bucket's role for every AWS stage (discovery lists
+it, fetcher-parser and integrity read from it), a queue's for discovery only. Each keeps its index in
+.Values.sourceRoles: its external id is mounted at /etc/trailstream/source-roles/<index>/external-id.
+*/}}
+{{- define "trailstream.sourceRolesFor" -}}
+{{- $roles := list -}}
+{{- $readsBuckets := has .stage (list "discovery" "fetcher-parser" "integrity") -}}
+{{- range $index, $role := .root.Values.sourceRoles -}}
+{{- if or (and $role.bucket $readsBuckets) (eq $.stage "discovery") -}}
+{{- $roles = append $roles (dict "index" $index "role" $role) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml (dict "roles" $roles) -}}
+{{- end -}}
+
+{{/* SOURCE_ROLES as the stages parse it (packages/trail-bucket source-roles.ts): JSON, the external id as a file. */}}
+{{- define "trailstream.sourceRolesEnv" -}}
+{{- $entries := list -}}
+{{- range (include "trailstream.sourceRolesFor" . | fromYaml).roles -}}
+{{- $role := .role -}}
+{{- $entry := dict "roleArn" $role.roleArn -}}
+{{- if $role.bucket -}}
+{{- $_ := set $entry "bucket" $role.bucket -}}
+{{- else -}}
+{{- $_ := set $entry "queueUrl" $role.queueUrl -}}
+{{- end -}}
+{{- if $role.externalIdSecret -}}
+{{- $_ := set $entry "externalIdFile" (printf "/etc/trailstream/source-roles/%d/external-id" (int .index)) -}}
+{{- end -}}
+{{- with $role.sessionName }}{{ $_ := set $entry "sessionName" . }}{{ end -}}
+{{- with $role.stsRegion }}{{ $_ := set $entry "stsRegion" . }}{{ end -}}
+{{- with $role.durationSeconds }}{{ $_ := set $entry "durationSeconds" (int .) }}{{ end -}}
+{{- $entries = append $entries $entry -}}
+{{- end -}}
+{{- if $entries }}
+- name: SOURCE_ROLES
+  value: {{ toJson $entries | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The external ids of the process's source roles, from their Secrets, each at <index>/external-id. */}}
+{{- define "trailstream.sourceRolesVolume" -}}
+{{- $sources := list -}}
+{{- range (include "trailstream.sourceRolesFor" . | fromYaml).roles -}}
+{{- $index := int .index -}}
+{{- with .role.externalIdSecret -}}
+{{- $items := list (dict "key" .key "path" (printf "%d/external-id" $index)) -}}
+{{- $sources = append $sources (dict "secret" (dict "name" .name "items" $items)) -}}
+{{- end -}}
+{{- end -}}
+{{- if $sources }}
+- name: source-roles
+  projected:
+    sources:
+      {{- toYaml $sources | nindent 6 }}
+{{- end }}
+{{- end -}}
+
+{{- define "trailstream.sourceRolesVolumeMount" -}}
+{{- if (include "trailstream.sourceRolesVolume" . | trim) }}
+- name: source-roles
+  mountPath: /etc/trailstream/source-roles
+  readOnly: true
+{{- end }}
+{{- end -}}

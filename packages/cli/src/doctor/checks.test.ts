@@ -9,12 +9,15 @@ import {
   discoveryWiringCheck,
   doctorExitCode,
   kafkaChecks,
+  principalArn,
   regionChecks,
+  sourceRoleChecks,
   trailChecks,
 } from './checks.js';
 import type {
   BucketNotificationSummary,
   DiscoveryObservation,
+  SourceRoleObservation,
   TrailObservation,
   TrailStatusSummary,
   TrailSummary,
@@ -66,6 +69,7 @@ const queueSource: DiscoveryObservation = {
   ],
   filters: everyAccountAndRegion(),
   problems: [],
+  roles: [],
 };
 
 function observed(
@@ -253,6 +257,7 @@ describe('discoveryWiringCheck', () => {
       ],
       filters: everyAccountAndRegion(),
       problems: [],
+      roles: [],
     };
     expect(discoveryWiringCheck(observed({ notification: null }), polled)).toMatchObject({
       ok: true,
@@ -303,13 +308,14 @@ describe('discoveryWiringCheck', () => {
 
   it('fails discovery settings that name nothing or do not parse', () => {
     expect(
-      discoverySettingChecks({ sources: [], filters: everyAccountAndRegion(), problems: [] }),
+      discoverySettingChecks({ sources: [], filters: everyAccountAndRegion(), problems: [], roles: [] }),
     ).toMatchObject([{ ok: false, name: 'sources' }]);
     expect(
       discoverySettingChecks({
         sources: [],
         filters: everyAccountAndRegion(),
         problems: ['POLL_SOURCES entry "x" is invalid'],
+        roles: [],
       }),
     ).toMatchObject([{ ok: false, detail: 'POLL_SOURCES entry "x" is invalid' }]);
   });
@@ -398,5 +404,66 @@ describe('report', () => {
     expect(JSON.parse(doctorJson(checks))).toMatchObject({ failed: 3, passed: checks.length - 3 });
     expect(doctorExitCode(checks)).toBe(1);
     expect(doctorExitCode(checks.filter((check) => check.ok))).toBe(0);
+  });
+});
+
+describe('sourceRoleChecks', () => {
+  const roleArn = 'arn:aws:iam::444455556666:role/trailstream-reader';
+  const role = (assumed: AwsOutcome<string>, externalIdSet = true): SourceRoleObservation => ({
+    roleArn,
+    sessionName: 'trailstream-discovery',
+    stsRegion: 'eu-west-1',
+    externalIdSet,
+    sources: ['s3://org-trail'],
+    caller: ok('arn:aws:sts::111122223333:assumed-role/trailstream-discovery/botocore-session-1'),
+    assumed,
+  });
+
+  it('passes a role assumed, naming who its credentials are', () => {
+    const assumedArn = 'arn:aws:sts::444455556666:assumed-role/trailstream-reader/trailstream-discovery';
+    expect(sourceRoleChecks([role(ok(assumedArn))])).toMatchObject([
+      {
+        ok: true,
+        area: 'role',
+        subject: roleArn,
+        name: 'assume for s3://org-trail',
+        detail: `as ${assumedArn} (STS in eu-west-1)`,
+      },
+    ]);
+  });
+
+  it('fails a refused role with the trust policy statement (external id as a placeholder) and the permission', () => {
+    const refused: AwsOutcome<string> = {
+      ok: false,
+      failure: { kind: 'denied', message: 'AccessDenied: not authorized to perform: sts:AssumeRole' },
+      call: { permission: 'sts:AssumeRole', resource: roleArn },
+    };
+    const [check] = sourceRoleChecks([role(refused)]);
+    expect(check).toMatchObject({ ok: false, detail: expect.stringMatching(/^sts:AssumeRole refused/) });
+    expect(check?.fix?.text).toMatch(
+      /trust policy must let arn:aws:iam::111122223333:role\/trailstream-discovery/,
+    );
+    expect(check?.fix?.text).toMatch(/sts:ExternalId/);
+    expect(check?.fix?.statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::111122223333:role/trailstream-discovery' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': '<the external id in the externalIdFile>' } },
+      },
+      { Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [roleArn] },
+    ]);
+    const [withoutId] = sourceRoleChecks([role(refused, false)]);
+    expect(withoutId?.fix?.text).toMatch(/no externalIdFile is set/);
+    const [trust] = (withoutId?.fix?.statement ?? []) as { Condition?: unknown }[];
+    expect(trust).toMatchObject({ Action: 'sts:AssumeRole' });
+    expect(trust?.Condition).toBeUndefined();
+  });
+
+  it('names the role a caller acts through, and leaves users as they are', () => {
+    expect(principalArn('arn:aws:sts::111122223333:assumed-role/ops/jane')).toBe(
+      'arn:aws:iam::111122223333:role/ops',
+    );
+    expect(principalArn('arn:aws:iam::123456789012:user/moto')).toBe('arn:aws:iam::123456789012:user/moto');
   });
 });

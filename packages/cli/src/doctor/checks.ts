@@ -7,12 +7,13 @@ import type {
   DiscoveryObservation,
   KafkaObservation,
   RegionObservation,
+  SourceRoleObservation,
   TrailObservation,
   TrailStatusSummary,
   TrailSummary,
 } from './observations.js';
 
-export type CheckArea = 'region' | 'trail' | 'bucket' | 'discovery' | 'kafka' | 'datadog';
+export type CheckArea = 'region' | 'trail' | 'bucket' | 'discovery' | 'role' | 'kafka' | 'datadog';
 
 /** What to do about a failed check: a sentence, the commands to run, and a policy statement to add. */
 export interface Fix {
@@ -407,6 +408,54 @@ function notificationCommand(trail: TrailSummary, queueArn: string): string {
   return `aws s3api put-bucket-notification-configuration --bucket ${trail.bucket} --notification-configuration '${JSON.stringify(configuration)}'`;
 }
 
+/** `arn:aws:sts::<account>:assumed-role/<role>/<session>` → the role's ARN, the principal a trust policy names. */
+export function principalArn(callerArn: string): string {
+  const assumed = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(callerArn);
+  return assumed ? `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}` : callerArn;
+}
+
+/**
+ * The statements that let `principal` assume a source role: the role's trust policy statement (in the
+ * role's account; the external id stands in as a placeholder, never printed) and the caller's own
+ * sts:AssumeRole permission.
+ */
+export function assumeRoleStatements(role: SourceRoleObservation, principal: string): unknown[] {
+  const trust = {
+    Effect: 'Allow',
+    Principal: { AWS: principal },
+    Action: 'sts:AssumeRole',
+    ...(role.externalIdSet
+      ? { Condition: { StringEquals: { 'sts:ExternalId': '<the external id in the externalIdFile>' } } }
+      : {}),
+  };
+  return [trust, allowStatement(['sts:AssumeRole'], [role.roleArn])];
+}
+
+/** Each SOURCE_ROLES role: assumed (✔ with who its credentials are), or ✘ with the trust policy to set. */
+export function sourceRoleChecks(roles: readonly SourceRoleObservation[]): Check[] {
+  return roles.map((role) => {
+    const name = `assume for ${role.sources.join(', ')}`;
+    if (role.assumed.ok) {
+      return pass('role', role.roleArn, name, `as ${role.assumed.value} (STS in ${role.stsRegion})`);
+    }
+    const { failure, call } = role.assumed;
+    if (failure.kind !== 'denied') return failedCall('role', role.roleArn, name, role.assumed);
+    const principal = role.caller.ok ? principalArn(role.caller.value) : '<the stages’ IAM role ARN>';
+    const account = role.roleArn.split(':')[4];
+    return fail('role', role.roleArn, name, `${call.permission} refused (${failure.message})`, {
+      text: `in account ${account}, the role's trust policy must let ${principal} assume it${
+        role.externalIdSet
+          ? ' with sts:ExternalId equal to the external id in the entry’s externalIdFile (check the file holds the id the trust policy names)'
+          : ' (no externalIdFile is set: if the trust policy asks for sts:ExternalId, set one)'
+      }, and ${principal}'s own policy must allow sts:AssumeRole on it (deploy/aws/source-role-trust-policy.json, iam-policy-assume-source-roles.json)`,
+      commands: [
+        `aws iam get-role --role-name ${role.roleArn.split('/').at(-1)} --query Role.AssumeRolePolicyDocument`,
+      ],
+      statement: assumeRoleStatements(role, principal),
+    });
+  });
+}
+
 /** The discovery service's own settings: do they parse, do they name anything, can the queues be read? */
 export function discoverySettingChecks(discovery: DiscoveryObservation): Check[] {
   const checks = discovery.problems.map((problem) =>
@@ -415,6 +464,7 @@ export function discoverySettingChecks(discovery: DiscoveryObservation): Check[]
       commands: [],
     }),
   );
+  checks.push(...sourceRoleChecks(discovery.roles));
   if (discovery.sources.length === 0 && discovery.problems.length === 0) {
     checks.push(
       fail('discovery', 'settings', 'sources', 'neither SQS_QUEUE_URLS nor POLL_SOURCES is set', {

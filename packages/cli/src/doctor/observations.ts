@@ -62,15 +62,31 @@ export interface BucketNotificationSummary {
 }
 
 /**
- * One source discovery reads, from the discovery service's own settings. Each is checked on its own
- * so that a source can later carry its own credentials (a role to assume) and be checked with them.
+ * One source discovery reads, from the discovery service's own settings. Each is checked on its own,
+ * with the credentials of the role SOURCE_ROLES names for it, if any.
  */
 export type DiscoverySource =
   | { kind: 'queue'; url: string; arn: AwsOutcome<string> }
   | { kind: 'listing'; text: string; source: TrailSource };
 
+/** A role SOURCE_ROLES names, assumed as the stages would; the external id itself is never kept. */
+export interface SourceRoleObservation {
+  roleArn: string;
+  sessionName: string;
+  stsRegion: string;
+  externalIdSet: boolean;
+  /** The buckets (`s3://…`) and queue URLs it is named for. */
+  sources: string[];
+  /** Who doctor itself is (GetCallerIdentity): the principal the role's trust policy must name. */
+  caller: AwsOutcome<string>;
+  /** Who the assumed credentials act as (GetCallerIdentity with them). */
+  assumed: AwsOutcome<string>;
+}
+
 export interface DiscoveryObservation {
   sources: DiscoverySource[];
+  /** SOURCE_ROLES, each role once. */
+  roles: SourceRoleObservation[];
   /** ACCOUNTS_ALLOW / _DENY and REGIONS_ALLOW / _DENY: files discovery drops even when it sees them. */
   filters: KeyFilterRules;
   /** Settings that do not parse, in the discovery service's words. */

@@ -27,7 +27,18 @@ import {
   readTopicSettings,
   topicSpecs,
 } from '@trailstream/runtime';
-import { listChildFolders, listFolderObjects } from '@trailstream/trail-bucket';
+import {
+  type AssumedCredentialsProvider,
+  AssumeRoleError,
+  type ClientsBySource,
+  clientsBySource,
+  listChildFolders,
+  listFolderObjects,
+  noSourceRoles,
+  SourceCredentials,
+  type SourceRoles,
+  stageSourceRoles,
+} from '@trailstream/trail-bucket';
 import { CliError } from '../cli-error.js';
 import { datadogTargetFrom } from '../datadog-target.js';
 import { connectKafka } from '../kafka-connection.js';
@@ -42,37 +53,98 @@ import type {
   KafkaObservation,
   RegionFiles,
   RegionObservation,
+  SourceRoleObservation,
   TrailObservation,
   TrailStatusSummary,
   TrailSummary,
 } from './observations.js';
 import { isOptInRegion } from './regions.js';
 
-/** AWS clients per region, made on first use; credentials and endpoint from the default chain. */
+/**
+ * AWS clients per region, made on first use; credentials and endpoint from the default chain, or for a
+ * source that SOURCE_ROLES names (once `useSourceRoles` has them) the role's, as the stages would.
+ */
 export class AwsClients {
   readonly #cloudTrail = new Map<string, CloudTrailClient>();
   readonly #s3 = new Map<string, S3Client>();
+  #sourceCredentials = new SourceCredentials(noSourceRoles);
+  #sourceRoles: SourceRoles = noSourceRoles;
+  #buckets: ClientsBySource<AwsClients> = this.#bySource(() => undefined);
+  #queues: ClientsBySource<AwsClients> = this.#bySource(() => undefined);
   readonly sqs: SQSClient;
 
-  constructor(readonly defaultRegion: string) {
-    this.sqs = new SQSClient({ region: defaultRegion });
+  constructor(
+    readonly defaultRegion: string,
+    private readonly credentials?: AssumedCredentialsProvider,
+  ) {
+    this.sqs = new SQSClient({ region: defaultRegion, ...this.#credentialsOption() });
   }
 
   cloudTrail(region: string): CloudTrailClient {
-    const client = this.#cloudTrail.get(region) ?? new CloudTrailClient({ region });
+    const client =
+      this.#cloudTrail.get(region) ?? new CloudTrailClient({ region, ...this.#credentialsOption() });
     this.#cloudTrail.set(region, client);
     return client;
   }
 
   s3(region: string): S3Client {
     const client =
-      this.#s3.get(region) ?? new S3Client({ region, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
+      this.#s3.get(region) ??
+      new S3Client({
+        region,
+        forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL),
+        ...this.#credentialsOption(),
+      });
     this.#s3.set(region, client);
     return client;
   }
 
+  useSourceRoles(roles: SourceRoles): void {
+    const credentials = new SourceCredentials(roles);
+    this.#sourceRoles = roles;
+    this.#sourceCredentials = credentials;
+    this.#buckets = this.#bySource((bucket) => credentials.forBucket(bucket));
+    this.#queues = this.#bySource((queueUrl) => credentials.forQueue(queueUrl));
+  }
+
+  get sourceRoles(): SourceRoles {
+    return this.#sourceRoles;
+  }
+
+  get sourceCredentials(): SourceCredentials {
+    return this.#sourceCredentials;
+  }
+
+  /** The clients a bucket is read with: its role's when SOURCE_ROLES names one. */
+  forBucket(bucket: string): AwsClients {
+    return this.#buckets.for(bucket);
+  }
+
+  forQueue(queueUrl: string): AwsClients {
+    return this.#queues.for(queueUrl);
+  }
+
   destroy(): void {
     for (const client of [...this.#cloudTrail.values(), ...this.#s3.values(), this.sqs]) client.destroy();
+    for (const assumed of [...this.#buckets.all(), ...this.#queues.all()]) {
+      if (assumed !== this) assumed.destroy();
+    }
+    this.#sourceCredentials.destroy();
+  }
+
+  /** This for a source without a role, else clients with the role's credentials, made once per source. */
+  #bySource(
+    credentialsFor: (source: string) => AssumedCredentialsProvider | undefined,
+  ): ClientsBySource<AwsClients> {
+    return clientsBySource<AwsClients>(
+      this,
+      credentialsFor,
+      (credentials) => new AwsClients(this.defaultRegion, credentials),
+    );
+  }
+
+  #credentialsOption() {
+    return this.credentials ? { credentials: this.credentials } : {};
   }
 }
 
@@ -251,6 +323,45 @@ export function queueArnFromUrl(url: string, region: string): string {
   return `arn:aws:sqs:${urlRegion ?? region}:${account}:${name}`;
 }
 
+/**
+ * The identity doctor runs with, and each role SOURCE_ROLES names assumed as the stages would (its
+ * session name, STS region and external id): who its credentials act as, or why STS refused.
+ */
+export async function observeSourceRoles(aws: AwsClients): Promise<SourceRoleObservation[]> {
+  const entries = aws.sourceRoles.sources();
+  if (entries.length === 0) return [];
+  const credentials = aws.sourceCredentials;
+  const caller = await attempt({ permission: 'sts:GetCallerIdentity', resource: '*' }, () =>
+    credentials.callerArn(null, aws.defaultRegion),
+  );
+  const byRole = new Map<string, SourceRoleObservation>();
+  for (const { source, role } of entries) {
+    const id = JSON.stringify([role.roleArn, role.externalId, role.sessionName, role.stsRegion]);
+    const name = source.kind === 'bucket' ? `s3://${source.bucket}` : source.queueUrl;
+    const known = byRole.get(id);
+    if (known) {
+      known.sources.push(name);
+      continue;
+    }
+    const assumed = await attempt({ permission: 'sts:AssumeRole', resource: role.roleArn }, () =>
+      credentials.callerArn(role, aws.defaultRegion).catch((error: unknown) => {
+        // What STS said, for the check to sort (denied, unrecognized...): the wrapper only adds context.
+        throw error instanceof AssumeRoleError ? error.cause : error;
+      }),
+    );
+    byRole.set(id, {
+      roleArn: role.roleArn,
+      sessionName: role.sessionName,
+      stsRegion: role.stsRegion,
+      externalIdSet: role.externalId !== null,
+      sources: [name],
+      caller,
+      assumed,
+    });
+  }
+  return [...byRole.values()];
+}
+
 /** The sources the discovery service would read, from its own variables, each queue asked for its ARN. */
 export async function observeDiscovery(
   aws: AwsClients,
@@ -262,12 +373,20 @@ export async function observeDiscovery(
   let settings: Config<typeof shape>;
   try {
     settings = loadConfig(shape, env);
+    aws.useSourceRoles(
+      stageSourceRoles(
+        { SOURCE_ROLES: env.SOURCE_ROLES, AWS_REGION: aws.defaultRegion },
+        'discovery',
+        (problems) => new ConfigError(problems),
+      ),
+    );
   } catch (error) {
     if (error instanceof ConfigError) {
-      return { sources: [], filters: everyAccountAndRegion(), problems: error.problems };
+      return { sources: [], filters: everyAccountAndRegion(), problems: error.problems, roles: [] };
     }
     throw error;
   }
+  const roles = await observeSourceRoles(aws);
   const filters = everyAccountAndRegion({
     accountsAllow: new Set(settings.ACCOUNTS_ALLOW),
     accountsDeny: new Set(settings.ACCOUNTS_DENY),
@@ -285,16 +404,16 @@ export async function observeDiscovery(
     const arn = await attempt(
       { permission: 'sqs:GetQueueAttributes', resource: queueArnFromUrl(url, aws.defaultRegion) },
       async () => {
-        const { Attributes } = await aws.sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
-        );
+        const { Attributes } = await aws
+          .forQueue(url)
+          .sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
         if (!Attributes?.QueueArn) throw new Error('the queue has no QueueArn attribute');
         return Attributes.QueueArn;
       },
     );
     sources.push({ kind: 'queue', url, arn });
   }
-  return { sources, filters, problems };
+  return { sources, filters, problems, roles };
 }
 
 /** Everything about one trail, for the regions of the selection it logs. */
@@ -305,9 +424,10 @@ export async function observeTrail(
   discovery: DiscoveryObservation,
   now: number,
 ): Promise<TrailObservation> {
+  const bucketClients = aws.forBucket(trail.bucket);
   const [status, bucket] = await Promise.all([
     observeTrailStatus(aws, trail),
-    observeBucket(aws, trail, regions, now),
+    observeBucket(bucketClients, trail, regions, now),
   ]);
   const hasQueue = discovery.sources.some((source) => source.kind === 'queue');
   const region = bucket.location.ok ? bucket.location.value : aws.defaultRegion;
@@ -315,7 +435,7 @@ export async function observeTrail(
     trail,
     status,
     bucket,
-    notification: hasQueue ? await observeNotification(aws, trail, region) : null,
+    notification: hasQueue ? await observeNotification(bucketClients, trail, region) : null,
   };
 }
 
