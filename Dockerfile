@@ -1,7 +1,7 @@
 # One image for every stage; the command picks the process:
 #   docker run trailstream discovery|fetcher-parser|filter-mapper|emitter|integrity|trailstream <args>
 # The recording Datadog intake (testkit) is only in the `dev` target (compose): --target dev, command intake.
-# Production runs Node 24 (the default); the code also runs on Node 20 (--build-arg NODE_VERSION=20).
+# Production runs Node 24 (the default); the code also runs on Node 22 (--build-arg NODE_VERSION=22).
 # Needs BuildKit (cache and secret mounts): Docker 23+ or `DOCKER_BUILDKIT=1` with a client that has it.
 # No `# syntax=` line: the daemon's built-in frontend has all this file uses, and nothing is fetched for it.
 # Behind a TLS-intercepting proxy, pass its CA bundle and/or an npm configuration as secrets (never layers):

@@ -14,6 +14,8 @@ export default defineConfig({
   test: {
     include: ['packages/e2e/bench/*.run.ts'],
     globalSetup: ['packages/testkit/src/global-setup.ts'],
+    // One bench at a time: each measures CPU and disk alone on the machine.
+    fileParallelism: false,
     testTimeout: 900_000,
     hookTimeout: 180_000,
     // The recording intake keeps every accepted item in this process: a million logs need the room.

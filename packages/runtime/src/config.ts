@@ -97,6 +97,8 @@ export const kafkaEnv = {
   KAFKA_AWS_REGION: env.optionalString(),
   /** How long a silent consumer keeps its partitions: a crashed replica's work moves after this. */
   KAFKA_SESSION_TIMEOUT_MS: env.integer(30_000, { min: 6_000, max: 300_000 }),
+  /** How the transactional stages compress what they write (records, datadog, ...); every process reads all three. */
+  KAFKA_COMPRESSION: env.oneOf(['zstd', 'gzip', 'none'], 'zstd'),
 };
 
 export type ServiceConfig = Config<typeof serviceEnv>;

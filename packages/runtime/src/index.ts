@@ -26,6 +26,13 @@ export {
   type FailureReason,
 } from './dead-letter.js';
 export { createKafka, kafkaClientOptions } from './kafka.js';
+export {
+  compressionType,
+  type KafkaCodec,
+  type KafkaCompression,
+  registerKafkaCodecs,
+  zstdCodec,
+} from './kafka-compression.js';
 export { addLogSecret, createLogger, type Logger, type LoggerOptions, scrubSecrets } from './logger.js';
 export {
   type OffsetRange,

@@ -7,6 +7,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { ConfigError, type KafkaConfig } from './config.js';
+import { registerKafkaCodecs } from './kafka-compression.js';
 import type { Logger } from './logger.js';
 import { mskIamTokenProvider } from './msk-iam.js';
 
@@ -85,13 +86,17 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client whose own log lines go through the service's logger (and so its redaction). */
+/**
+ * A kafkajs client whose own log lines go through the service's logger (and so its redaction), and
+ * which reads and writes zstd batches as well as gzip.
+ */
 export function createKafka(
   config: KafkaConfig,
   logger: Logger,
   clientId?: string,
   overrides?: KafkaClientOverrides,
 ): Kafka {
+  registerKafkaCodecs();
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
     ...kafkaClientOptions(config, clientId, overrides),

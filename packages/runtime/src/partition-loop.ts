@@ -1,6 +1,6 @@
 import { type BackoffPolicy, backoffDelay, backoffPolicies, retry } from '@trailstream/retry';
 import type { Stage } from '@trailstream/schemas';
-import type { EachBatchPayload, Transaction } from 'kafkajs';
+import type { CompressionTypes, EachBatchPayload, Transaction } from 'kafkajs';
 import { classifyChunkFailure, KafkaStepError, kafkaErrorType, kafkaRefusalKind } from './chunk-failure.js';
 import { buildDeadLetter, fittingDeadLetterMessage } from './dead-letter.js';
 import type { FailedMessages } from './failed-messages.js';
@@ -34,6 +34,7 @@ export interface PartitionLoopContext {
   /** Transactions of one chunk fenced or void in a row before the stage gives up (`onFatal`). */
   maxTransactionAttempts: number;
   bufferLimits: ProduceBufferLimits;
+  compression: CompressionTypes;
   retryPolicy: BackoffPolicy;
   producers: PartitionProducers;
   failed: FailedMessages;
@@ -194,7 +195,7 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     const transaction = await producer.transaction();
     return {
       transaction,
-      buffer: new ProduceBuffer(transaction, context.bufferLimits),
+      buffer: new ProduceBuffer(transaction, context.bufferLimits, context.compression),
       startedAt: Date.now(),
       records: 0,
       deadLettered: [],

@@ -1,4 +1,4 @@
-import type { Message, Transaction } from 'kafkajs';
+import { CompressionTypes, type Message, type Transaction } from 'kafkajs';
 import { KafkaStepError } from './chunk-failure.js';
 
 export interface ProduceBufferLimits {
@@ -58,6 +58,8 @@ export class ProduceBuffer {
   constructor(
     private readonly transaction: Transaction,
     private readonly limits: ProduceBufferLimits,
+    /** Each request's batches compressed so (the limits above count uncompressed bytes: a safe bound). */
+    private readonly compression: CompressionTypes = CompressionTypes.None,
   ) {}
 
   async add(topic: string, messages: readonly Message[]): Promise<void> {
@@ -97,7 +99,7 @@ export class ProduceBuffer {
     this.clear();
     for (const [topic, { messages }] of held) {
       await this.transaction
-        .sendBatch({ topicMessages: [{ topic, messages }], acks: -1 })
+        .sendBatch({ topicMessages: [{ topic, messages }], acks: -1, compression: this.compression })
         .catch((error: Error) => {
           throw new KafkaStepError(`produce to ${topic} failed: ${error.message}`, [topic], { cause: error });
         });

@@ -1,9 +1,10 @@
 import { type BackoffPolicy, backoffPolicies } from '@trailstream/retry';
 import type { Stage } from '@trailstream/schemas';
-import type { Consumer, Kafka } from 'kafkajs';
+import { CompressionTypes, type Consumer, type Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { type Config, env } from './config.js';
 import { FailedMessages } from './failed-messages.js';
+import { compressionType } from './kafka-compression.js';
 import type { Logger } from './logger.js';
 import { PartitionHealth } from './partition-health.js';
 import { partitionLoop } from './partition-loop.js';
@@ -37,6 +38,8 @@ export interface TransactionalStageOptions {
   maxBufferedMessages?: number;
   /** The same bound in bytes of keys and values, kept under the brokers' 1 MB message batch limit. */
   maxBufferedBytes?: number;
+  /** How every batch the stage writes is compressed (KAFKA_COMPRESSION); none by default. */
+  compression?: CompressionTypes;
   transactionTimeoutMs?: number;
   /** Consumer session timeout (KAFKA_SESSION_TIMEOUT_MS): how soon a crashed replica's partitions move. */
   sessionTimeoutMs?: number;
@@ -76,7 +79,13 @@ export type TransactionalStageConfig = Config<ReturnType<typeof transactionalSta
 
 export type TransactionalStageSettings = Pick<
   TransactionalStageOptions,
-  'stage' | 'groupId' | 'inputTopic' | 'deadLetterTopic' | 'transactionalIdPrefix' | 'sessionTimeoutMs'
+  | 'stage'
+  | 'groupId'
+  | 'inputTopic'
+  | 'deadLetterTopic'
+  | 'transactionalIdPrefix'
+  | 'sessionTimeoutMs'
+  | 'compression'
 >;
 
 /** The options every transactional stage takes the same way from its settings; the input from the topology. */
@@ -91,6 +100,7 @@ export function transactionalStageSettings(
     inputTopic: inputTopicOf(stage, config),
     deadLetterTopic: config.TOPIC_DLQ,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    compression: compressionType(config.KAFKA_COMPRESSION),
   };
 }
 
@@ -162,6 +172,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
         maxBytes: options.maxBufferedBytes ?? 512 * 1024,
         maxBatchBytes: (topic) => batchLimits.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES,
       },
+      compression: options.compression ?? CompressionTypes.None,
       retryPolicy: options.retryPolicy ?? backoffPolicies.transaction,
       producers,
       failed,

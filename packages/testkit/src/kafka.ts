@@ -1,6 +1,10 @@
+import { registerKafkaCodecs } from '@trailstream/runtime';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { inject } from 'vitest';
 import { uniqueName } from './names.js';
+
+// The stages write zstd batches (KAFKA_COMPRESSION): every client a test builds must read them.
+registerKafkaCodecs();
 
 export function testKafka(clientId = 'trailstream-test'): Kafka {
   return new Kafka({ clientId, brokers: inject('endpoints').kafkaBrokers, logLevel: logLevel.NOTHING });

@@ -113,6 +113,8 @@ emitter:
   value: {{ required "kafka.brokers is required" (join "," .Values.kafka.brokers) | quote }}
 - name: KAFKA_CLIENT_ID
   value: {{ .Values.kafka.clientId | quote }}
+- name: KAFKA_COMPRESSION
+  value: {{ .Values.kafka.compression | quote }}
 - name: KAFKA_SSL
   value: {{ .Values.kafka.tls.enabled | quote }}
 {{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
