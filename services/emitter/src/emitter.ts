@@ -8,10 +8,11 @@ import {
   RateBudget,
 } from '@trailstream/datadog';
 import { backoffPolicies } from '@trailstream/retry';
-import { DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
+import { AuditLedger, DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
 import { type EachBatchPayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import type { EmitterSettings } from './config.js';
 import { deliverMessages } from './deliver-messages.js';
+import { DeliveryAudit } from './delivery-audit.js';
 import { DeliveryGuard } from './delivery-guard.js';
 import { createEmitterMetrics } from './metrics.js';
 import { PartitionCommitter } from './partition-committer.js';
@@ -63,6 +64,18 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
     maxWaitTimeInMs: 1_000,
   });
   let consuming = false;
+  const ledger = new AuditLedger({
+    stage: 'emitter',
+    ...options.reconciliation,
+    registry: options.registry,
+    dedupeByOffset: true,
+  });
+  const audit = new DeliveryAudit(ledger, producer, logger);
+  let assignment: Promise<void> = Promise.resolve();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const partitions = payload.memberAssignment[inputTopic] ?? [];
+    assignment = audit.assigned((owned) => ledger.restore(kafka, owned, logger), partitions);
+  });
 
   const guard = new DeliveryGuard({
     client,
@@ -95,7 +108,9 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
 
   const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const { partition } = batch;
+    await assignment;
     const committer = new PartitionCommitter(async (lastSettled, next) => {
+      await audit.writeThrough(partition, lastSettled);
       resolveOffset(lastSettled);
       await consumer.commitOffsets([{ topic: inputTopic, partition, offset: next }]);
     });
@@ -130,6 +145,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
           metrics,
           deliveryOptions: deliveryOptionsFor(partition, heartbeat),
           signal: stopping.signal,
+          onOutcome: (index, outcome) => audit.note(partition, chunk[index] as KafkaMessage, outcome),
           onSettled: (index) => tracker.settle(index),
         });
         metrics.backoff.set({ partition: String(partition) }, 0);

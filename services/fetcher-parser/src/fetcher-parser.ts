@@ -1,4 +1,10 @@
-import { type RunningStage, runTransactionalStage, type StageContext } from '@trailstream/runtime';
+import {
+  AuditLedger,
+  type RunningStage,
+  runTransactionalStage,
+  StageAudit,
+  type StageContext,
+} from '@trailstream/runtime';
 import { SourceCredentials } from '@trailstream/trail-bucket';
 import type { FetcherParserSettings } from './config.js';
 import { createFetcherMetrics } from './metrics.js';
@@ -13,9 +19,16 @@ export type FetcherParserOptions = FetcherParserSettings & StageContext;
 export async function startFetcherParser(options: FetcherParserOptions): Promise<RunningStage> {
   const { kafka, logger, seenObjectsTopic } = options;
   const seen = new SeenObjects(options.duplicateRetentionMs);
+  const audit = new AuditLedger({
+    stage: 'fetcher-parser',
+    ...options.reconciliation,
+    registry: options.registry,
+    dedupeByOffset: false,
+  });
   const handler = createObjectHandler({
     s3For: s3ClientsByRegion(options.s3, new SourceCredentials(options.sourceRoles)),
     seen,
+    audit,
     metrics: createFetcherMetrics(options.registry, () => seen.size),
     logger,
     recordsTopic: options.recordsTopic,
@@ -28,6 +41,8 @@ export async function startFetcherParser(options: FetcherParserOptions): Promise
   return runTransactionalStage({
     ...options,
     outputTopics: [options.recordsTopic, seenObjectsTopic],
+    // An object reference dead-lettered whole holds no record that was read.
+    audit: new StageAudit(audit, () => null),
     async onPartitionsAssigned(partitions) {
       seen.retainOnly(partitions);
       const restored = await readSeenObjects(kafka, seenObjectsTopic, partitions, logger);

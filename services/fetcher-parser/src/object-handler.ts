@@ -1,7 +1,14 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CloudTrailObjectError, type ObjectLimits, readCloudTrailRecords } from '@trailstream/cloudtrail';
 import {
+  auditCellOf,
+  CloudTrailObjectError,
+  type ObjectLimits,
+  readCloudTrailRecords,
+} from '@trailstream/cloudtrail';
+import {
+  type AuditLedger,
+  type AuditOutcome,
   DeadLetterAfterAbort,
   decodeStageMessage,
   type FailureReason,
@@ -33,6 +40,8 @@ export interface ObjectHandlerOptions {
   /** The client to read an object with: by its bucket's region and, when SOURCE_ROLES names the bucket, role. */
   s3For(region: string, bucket: string): S3Client;
   seen: SeenObjects;
+  /** Counts each record read and each dead-lettered, per stream and hour, in the transaction that sends it. */
+  audit: AuditLedger;
   metrics: FetcherMetrics;
   logger: Logger;
   recordsTopic: string;
@@ -102,6 +111,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
    * many were sent.
    */
   async function sendRecords(
+    message: StageMessage,
     ref: ObjectRef,
     etag: string,
     body: AsyncIterable<Uint8Array>,
@@ -110,6 +120,9 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     commitProgress: (nextRecord: number) => Promise<void>,
   ): Promise<number> {
     const source = { bucket: ref.bucket, key: ref.key, etag };
+    const cell = auditCellOf(ref.bucket, ref.key);
+    const count = (outcome: AuditOutcome) =>
+      options.audit.count(message.partition, message.offset, cell, outcome);
     let read = 0;
     // The whole file is hashed, also when resuming: records before the resume point are read, not sent.
     const hashing = (chunk: Buffer) => {
@@ -136,12 +149,15 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
             ...(failure.whole ? { wholeValue: failure.whole } : {}),
           },
         );
+        count({ outcome: 'read' });
+        count({ outcome: 'dead-lettered', reason: failure.reason });
         progress.sent++;
       } else {
         const { record } = item;
         await output.send(options.recordsTopic, [
           { key: record.eventID, ...cloudTrailRecordContract.encode(record) },
         ]);
+        count({ outcome: 'read' });
         progress.sent++;
         read++;
       }
@@ -210,6 +226,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
         return;
       }
       const records = await sendRecords(
+        message,
         ref,
         etag,
         countingBytes(opened.body),

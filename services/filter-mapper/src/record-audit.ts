@@ -1,0 +1,63 @@
+import { type AuditCell, auditCellOf } from '@trailstream/cloudtrail';
+import type { MappedRecord } from '@trailstream/mapping';
+import {
+  AUDIT_CELL_HEADER,
+  type AuditLedger,
+  auditCellHeader,
+  type StageMessage,
+} from '@trailstream/runtime';
+import { type CloudTrailRecord, cloudTrailRecordContract, type RecordOrigin } from '@trailstream/schemas';
+import type { Message } from 'kafkajs';
+
+/** The rule named for a record no rule excluded that still has no output: no include rule matched (events mode). */
+export const NO_INCLUDE_RULE = '(no include rule)';
+
+/** Counts what filter-mapper made of one record, and tags its outputs with the record's cell for the emitter. */
+export class RecordAudit {
+  constructor(private readonly ledger: AuditLedger) {}
+
+  cellOf(origin: RecordOrigin): AuditCell {
+    return auditCellOf(origin.bucket, origin.key);
+  }
+
+  deadLettered(message: StageMessage, origin: RecordOrigin, reason: string): void {
+    this.ledger.count(message.partition, message.offset, this.cellOf(origin), {
+      outcome: 'dead-lettered',
+      reason,
+    });
+  }
+
+  /** Counts the record as dropped or forwarded, and returns its output messages carrying its cell. */
+  mapped(
+    message: StageMessage,
+    record: CloudTrailRecord,
+    mapped: MappedRecord,
+    outputs: Message[],
+  ): Message[] {
+    const cell = this.cellOf(record.origin);
+    const count = this.ledger.count.bind(this.ledger, message.partition, message.offset, cell);
+    if (mapped.outputs.length === 0) {
+      count({
+        outcome: 'dropped',
+        rule: mapped.decision.kind === 'excluded' ? mapped.decision.rule.name : NO_INCLUDE_RULE,
+      });
+    }
+    for (const item of mapped.outputs) count({ outcome: 'forwarded', output: item.kind });
+    const header = auditCellHeader(cell);
+    return outputs.map((output) => ({
+      ...output,
+      headers: { ...output.headers, [AUDIT_CELL_HEADER]: header },
+    }));
+  }
+}
+
+/** The cell of a records-topic message the runtime dead-letters by itself; null when it does not decode. */
+export function recordMessageCell(message: StageMessage): AuditCell | null {
+  if (message.value === null) return null;
+  try {
+    const { origin } = cloudTrailRecordContract.decode(message.value, message.headers);
+    return auditCellOf(origin.bucket, origin.key);
+  } catch {
+    return null;
+  }
+}
