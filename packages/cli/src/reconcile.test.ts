@@ -44,6 +44,7 @@ describe('reconcile', () => {
           'filter-mapper: record-too-deep': 1,
           'emitter (log): too-old': 1,
         },
+        filesDeadLettered: {},
         unaccounted: 0,
         status: 'balanced',
       },
@@ -127,7 +128,7 @@ describe('formatAudit', () => {
         stream,
         hour,
         {
-          'fetcher-parser': { read: 3, 'dead-lettered:bad-json': 1 },
+          'fetcher-parser': { read: 3, 'dead-lettered:bad-json': 1, 'file-dead-lettered:not-json': 1 },
           'filter-mapper': { 'dropped:ci': 1, 'forwarded:log': 1 },
           emitter: {},
         },
@@ -136,12 +137,15 @@ describe('formatAudit', () => {
     ]);
     expect(text).toContain('stream');
     expect(text).toMatch(
-      /s3:\/\/trail\/AWSLogs\/111122223333\/eu-west-1\s+2026-12-02T10\s+3\s+0\s+0\s+1\s+1\s+1\s+missing/,
+      /s3:\/\/trail\/AWSLogs\/111122223333\/eu-west-1\s+2026-12-02T10\s+3\s+0\s+0\s+1\s+1\s+1\s+1\s+missing/,
+    );
+    expect(text).toContain(
+      'log files dead-lettered whole, their records in no count (see trailstream dlq): not-json 1',
     );
     expect(text).toContain('dropped by ci 1');
     expect(text).toContain('dead-lettered fetcher-parser: bad-json 1');
     expect(text).toContain(
-      '1 stream-hour(s), 3 record(s) read: 0 balanced, 0 in flight, 1 missing, 0 over-counted',
+      '1 stream-hour(s), 3 record(s) read: 0 balanced, 0 in flight, 1 missing, 0 over-counted; 1 log file(s) dead-lettered whole',
     );
     expect(formatAudit([])).toMatch(/^no counts in the range/);
   });

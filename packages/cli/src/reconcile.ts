@@ -18,6 +18,11 @@ export interface ReconciledRow {
   dropped: Record<string, number>;
   /** By `<stage>: <reason>`. */
   deadLettered: Record<string, number>;
+  /**
+   * Log files fetcher-parser dead-lettered whole, by reason: none of their records was read, so they are
+   * in no other count (`trailstream dlq` holds their references to replay).
+   */
+  filesDeadLettered: Record<string, number>;
   /** Records neither delivered, dropped nor dead-lettered; negative when counted more often than read. */
   unaccounted: number;
   status: RowStatus;
@@ -112,6 +117,7 @@ export function balanceCell(
     deliveredLogs: delivered.log ?? 0,
     dropped,
     deadLettered,
+    filesDeadLettered: byDetail(fetcher, 'file-dead-lettered'),
     unaccounted,
     status,
   };
@@ -159,7 +165,18 @@ const details = (counts: Record<string, number>) =>
 export function formatAudit(rows: readonly ReconciledRow[]): string {
   if (rows.length === 0) return 'no counts in the range: no record was read from a log file delivered then';
   const main = formatTable(
-    ['stream', 'hour', 'read', 'events', 'logs', 'dropped', 'dead-lettered', 'unaccounted', 'status'],
+    [
+      'stream',
+      'hour',
+      'read',
+      'events',
+      'logs',
+      'dropped',
+      'dead-lettered',
+      'files dead-lettered',
+      'unaccounted',
+      'status',
+    ],
     rows.map((row) => [
       row.stream,
       iso(row.hour).slice(0, 13),
@@ -168,6 +185,7 @@ export function formatAudit(rows: readonly ReconciledRow[]): string {
       String(row.deliveredLogs),
       String(total(row.dropped)),
       String(total(row.deadLettered)),
+      String(total(row.filesDeadLettered)),
       String(row.unaccounted),
       row.status,
     ]),
@@ -177,10 +195,16 @@ export function formatAudit(rows: readonly ReconciledRow[]): string {
     const where = `${row.stream} ${iso(row.hour).slice(0, 13)}`;
     if (total(row.dropped) > 0) lines.push(`${where}: dropped by ${details(row.dropped)}`);
     if (total(row.deadLettered) > 0) lines.push(`${where}: dead-lettered ${details(row.deadLettered)}`);
+    if (total(row.filesDeadLettered) > 0) {
+      lines.push(
+        `${where}: log files dead-lettered whole, their records in no count (see trailstream dlq): ${details(row.filesDeadLettered)}`,
+      );
+    }
     return lines;
   });
   const counted = rows.reduce((sum, row) => sum + row.read, 0);
   const by = (status: RowStatus) => rows.filter((row) => row.status === status).length;
-  const summary = `${rows.length} stream-hour(s), ${counted} record(s) read: ${by('balanced')} balanced, ${by('in flight')} in flight, ${by('missing')} missing, ${by('over-counted')} over-counted`;
+  const files = rows.reduce((sum, row) => sum + total(row.filesDeadLettered), 0);
+  const summary = `${rows.length} stream-hour(s), ${counted} record(s) read: ${by('balanced')} balanced, ${by('in flight')} in flight, ${by('missing')} missing, ${by('over-counted')} over-counted${files > 0 ? `; ${files} log file(s) dead-lettered whole` : ''}`;
   return [main, ...(notes.length > 0 ? ['', ...notes] : []), '', summary].join('\n');
 }

@@ -8,7 +8,7 @@ import {
 import { SourceCredentials } from '@trailstream/trail-bucket';
 import type { FetcherParserSettings } from './config.js';
 import { createFetcherMetrics } from './metrics.js';
-import { createObjectHandler } from './object-handler.js';
+import { createObjectHandler, fileDeadLetterCount } from './object-handler.js';
 import { readSeenObjects } from './read-seen-objects.js';
 import { s3ClientsByRegion } from './s3-clients.js';
 import { SeenObjects } from './seen-objects.js';
@@ -41,8 +41,7 @@ export async function startFetcherParser(options: FetcherParserOptions): Promise
   return runTransactionalStage({
     ...options,
     outputTopics: [options.recordsTopic, seenObjectsTopic],
-    // An object reference dead-lettered whole holds no record that was read.
-    audit: new StageAudit(audit, () => null),
+    audit: new StageAudit(audit, fileDeadLetterCount),
     async onPartitionsAssigned(partitions) {
       seen.retainOnly(partitions);
       const restored = await readSeenObjects(kafka, seenObjectsTopic, partitions, logger);

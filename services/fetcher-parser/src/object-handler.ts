@@ -10,6 +10,7 @@ import {
   type AuditLedger,
   type AuditOutcome,
   DeadLetterAfterAbort,
+  type DeadLetterCount,
   decodeStageMessage,
   type FailureReason,
   type Logger,
@@ -61,9 +62,20 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
   const { seen, metrics, logger } = options;
   const now = options.now ?? Date.now;
 
-  async function deadLetter(output: TransactionOutput, reason: FailureReason): Promise<void> {
+  async function deadLetter(
+    output: TransactionOutput,
+    reason: FailureReason,
+    whole?: { message: StageMessage; ref: ObjectRef },
+  ): Promise<void> {
     await output.deadLetter(reason);
     metrics.objects.inc({ outcome: 'dead-lettered' });
+    if (whole) {
+      const cell = auditCellOf(whole.ref.bucket, whole.ref.key);
+      options.audit.count(whole.message.partition, whole.message.offset, cell, {
+        outcome: 'file-dead-lettered',
+        reason: reason.reasonClass,
+      });
+    }
   }
 
   const decodeRef = (message: StageMessage): ObjectRef | FailureReason =>
@@ -192,7 +204,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
 
     const stopTimer = metrics.objectSeconds.startTimer();
     const opened = await open(ref);
-    if ('reasonClass' in opened) return deadLetter(output, opened);
+    if ('reasonClass' in opened) return deadLetter(output, opened, { message, ref });
     const overwritten = opened.overwrittenEtag !== null;
     if (overwritten) await reportOverwritten(ref, opened.etag, output);
     const etag = bareEtag(overwritten ? opened.etag : (ref.etag ?? opened.etag));
@@ -257,7 +269,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
         reasonMessage: `${objectKey}: ${error.message}`,
         attempts: 1,
       };
-      if (progress.sent === 0) return deadLetter(output, reason);
+      if (progress.sent === 0) return deadLetter(output, reason, { message, ref });
       // Records of the object were sent: the abort takes them back, and the runtime dead-letters the
       // reference on the retry without reading the object again.
       metrics.objects.inc({ outcome: 'dead-lettered' });
@@ -269,3 +281,14 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
 
   return handle;
 }
+
+/** A reference the runtime dead-letters by itself (after an abort) counts as its log file dead-lettered whole. */
+export const fileDeadLetterCount: DeadLetterCount = (message, reason) => {
+  if (message.value === null) return null;
+  try {
+    const ref = objectRefContract.decode(message.value, message.headers);
+    return { cell: auditCellOf(ref.bucket, ref.key), outcome: { outcome: 'file-dead-lettered', reason } };
+  } catch {
+    return null;
+  }
+};

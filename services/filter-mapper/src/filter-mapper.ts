@@ -8,7 +8,7 @@ import {
 import type { FilterMapperSettings } from './config.js';
 import { createRecordHandler } from './handle-record.js';
 import { createFilterMapperMetrics } from './metrics.js';
-import { RecordAudit, recordMessageCell } from './record-audit.js';
+import { RecordAudit, recordDeadLetterCount } from './record-audit.js';
 import { watchRulesFile } from './rules-watcher.js';
 
 export type FilterMapperOptions = FilterMapperSettings & StageContext;
@@ -42,7 +42,7 @@ export async function startFilterMapper(options: FilterMapperOptions): Promise<S
   const stage = await runTransactionalStage({
     ...options,
     outputTopics: [options.outputTopic],
-    audit: new StageAudit(audit, recordMessageCell),
+    audit: new StageAudit(audit, recordDeadLetterCount),
     handle: createRecordHandler({
       audit: new RecordAudit(audit),
       rules: rules.current,

@@ -4,6 +4,7 @@ import {
   AUDIT_CELL_HEADER,
   type AuditLedger,
   auditCellHeader,
+  type DeadLetterCount,
   type StageMessage,
 } from '@trailstream/runtime';
 import { type CloudTrailRecord, cloudTrailRecordContract, type RecordOrigin } from '@trailstream/schemas';
@@ -51,13 +52,13 @@ export class RecordAudit {
   }
 }
 
-/** The cell of a records-topic message the runtime dead-letters by itself; null when it does not decode. */
-export function recordMessageCell(message: StageMessage): AuditCell | null {
+/** A record the runtime dead-letters by itself counts as dead-lettered; a message that does not decode as none. */
+export const recordDeadLetterCount: DeadLetterCount = (message, reason) => {
   if (message.value === null) return null;
   try {
     const { origin } = cloudTrailRecordContract.decode(message.value, message.headers);
-    return auditCellOf(origin.bucket, origin.key);
+    return { cell: auditCellOf(origin.bucket, origin.key), outcome: { outcome: 'dead-lettered', reason } };
   } catch {
     return null;
   }
-}
+};

@@ -13,13 +13,16 @@ export type OutputKind = 'event' | 'log';
  * that does not parse), `dead-lettered`. filter-mapper: `dropped` (no output: an exclude rule, or no
  * include rule in events mode), `forwarded` (once per output kind), `dead-lettered`. emitter:
  * `delivered` (Datadog accepted it), `dead-lettered` (with the output kind when the message decoded).
+ * `file-dead-lettered` (fetcher-parser) counts log files dead-lettered whole: their records were never
+ * read, so they are in no other count; `trailstream dlq` holds the reference to replay.
  */
 export type AuditOutcome =
   | { outcome: 'read' }
   | { outcome: 'dropped'; rule: string }
   | { outcome: 'forwarded'; output: OutputKind }
   | { outcome: 'delivered'; output: OutputKind }
-  | { outcome: 'dead-lettered'; reason: string; output?: OutputKind };
+  | { outcome: 'dead-lettered'; reason: string; output?: OutputKind }
+  | { outcome: 'file-dead-lettered'; reason: string };
 
 /**
  * The counter an outcome adds to: `read`, `dropped:<rule>`, `forwarded:event`,
@@ -35,6 +38,8 @@ export function counterName(outcome: AuditOutcome): string {
     case 'forwarded':
     case 'delivered':
       return `${outcome.outcome}:${outcome.output}`;
+    case 'file-dead-lettered':
+      return `file-dead-lettered:${outcome.reason}`;
     case 'dead-lettered':
       return `${outcome.output ? `dead-lettered-${outcome.output}` : 'dead-lettered'}:${outcome.reason}`;
   }

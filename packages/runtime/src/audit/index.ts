@@ -15,4 +15,4 @@ export {
   splitCounterName,
 } from './audit-entry.js';
 export { AuditLedger, type AuditLedgerOptions, auditSettings } from './audit-ledger.js';
-export { StageAudit } from './stage-audit.js';
+export { type DeadLetterCount, StageAudit } from './stage-audit.js';
