@@ -15,14 +15,21 @@ export const NO_INCLUDE_RULE = '(no include rule)';
 
 /** Counts what filter-mapper made of one record, and tags its outputs with the record's cell for the emitter. */
 export class RecordAudit {
+  // Records of one file arrive together: its cell is parsed from the key once, not per record.
+  #last: { bucket: string; key: string; cell: AuditCell; header: string } | null = null;
+
   constructor(private readonly ledger: AuditLedger) {}
 
-  cellOf(origin: RecordOrigin): AuditCell {
-    return auditCellOf(origin.bucket, origin.key);
+  #cellOf(origin: RecordOrigin): { cell: AuditCell; header: string } {
+    const last = this.#last;
+    if (last && last.key === origin.key && last.bucket === origin.bucket) return last;
+    const cell = auditCellOf(origin.bucket, origin.key);
+    this.#last = { bucket: origin.bucket, key: origin.key, cell, header: auditCellHeader(cell) };
+    return this.#last;
   }
 
   deadLettered(message: StageMessage, origin: RecordOrigin, reason: string): void {
-    this.ledger.count(message.partition, message.offset, this.cellOf(origin), {
+    this.ledger.count(message.partition, message.offset, this.#cellOf(origin).cell, {
       outcome: 'dead-lettered',
       reason,
     });
@@ -35,7 +42,7 @@ export class RecordAudit {
     mapped: MappedRecord,
     outputs: Message[],
   ): Message[] {
-    const cell = this.cellOf(record.origin);
+    const { cell, header } = this.#cellOf(record.origin);
     const count = this.ledger.count.bind(this.ledger, message.partition, message.offset, cell);
     if (mapped.outputs.length === 0) {
       count({
@@ -44,7 +51,6 @@ export class RecordAudit {
       });
     }
     for (const item of mapped.outputs) count({ outcome: 'forwarded', output: item.kind });
-    const header = auditCellHeader(cell);
     return outputs.map((output) => ({
       ...output,
       headers: { ...output.headers, [AUDIT_CELL_HEADER]: header },
