@@ -108,7 +108,6 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
 
   const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const { partition } = batch;
-    await assignment;
     const committer = new PartitionCommitter(async (lastSettled, next) => {
       await audit.writeThrough(partition, lastSettled);
       resolveOffset(lastSettled);
@@ -120,6 +119,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
       if (settled.length === 0) return Promise.resolve();
       return committer.commitThrough((chunk[settled.length - 1] as KafkaMessage).offset);
     };
+    // Beats from the start: after a rebalance the counts are restored from the audit topic first.
     const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     // A run may take long when Datadog throttles: commit what is settled as it goes, so a crash resends little.
     const progress = setInterval(
@@ -130,6 +130,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
       COMMIT_EVERY_MS,
     );
     try {
+      await assignment;
       for (let start = 0; start < batch.messages.length; start += MESSAGES_PER_RUN) {
         // Unresolved messages are fetched again after a resume or a rebalance: leaving them is safe.
         if (!guard.isValid() || !isRunning() || isStale() || stopping.signal.aborted) return;
