@@ -1,5 +1,6 @@
 import { CliError } from './cli-error.js';
 import { type Command, helpText, parseCommandArgs } from './command.js';
+import { auditCommand } from './commands/audit.js';
 import { dlqCommand } from './commands/dlq.js';
 import { doctorCommand } from './commands/doctor.js';
 import { replayCommand } from './commands/replay.js';
@@ -16,6 +17,7 @@ const commands: Command[] = [
   topicsCommand,
   verifyCommand,
   doctorCommand,
+  auditCommand,
 ] as Command[];
 
 function overview(): string {

@@ -1,3 +1,4 @@
+export * from './audit-cell.js';
 export * from './integrity/index.js';
 export * from './key-filter.js';
 export * from './key-layout.js';

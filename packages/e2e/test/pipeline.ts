@@ -51,11 +51,14 @@ export interface RunningPipeline {
   /** Consumer groups of the three consuming stages, to follow their committed progress. */
   groups: Record<'fetcher' | 'filter' | 'emitter', string>;
   intake: DatadogIntake;
-  topics: Record<'objects' | 'records' | 'datadog' | 'dlq' | 'seen' | 'checkpoints', string>;
+  topics: Record<'objects' | 'records' | 'datadog' | 'dlq' | 'seen' | 'checkpoints' | 'audit', string>;
   processes: Map<PipelineService, ServiceProcess>;
   upload(objects: TrailObject[]): Promise<void>;
   /** SIGKILLs a service and starts it again with the same settings, as a crash and a restart would. */
   crashAndRestart(service: PipelineService): Promise<void>;
+  /** Stops a service (SIGTERM) until `startService`, as an outage would. */
+  stopService(service: PipelineService): Promise<void>;
+  startService(service: PipelineService): void;
   stop(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function startPipeline(
     dlq: {},
     seen: { partitions, compacted: true },
     checkpoints: { partitions: 3, compacted: true },
+    audit: { partitions, compacted: true },
   });
   const intake = await startDatadogIntake();
   const run = uniqueName('e2e');
@@ -84,6 +88,7 @@ export async function startPipeline(
     TOPIC_RECORDS: topics.records,
     TOPIC_DATADOG: topics.datadog,
     TOPIC_DLQ: topics.dlq,
+    TOPIC_AUDIT: topics.audit,
     KAFKA_SESSION_TIMEOUT_MS: '8000',
     LOG_LEVEL: 'info',
     ...(options.kafkaBrokers ? { KAFKA_BROKERS: options.kafkaBrokers.join(',') } : {}),
@@ -155,6 +160,12 @@ export async function startPipeline(
     },
     async crashAndRestart(service) {
       await processes.get(service)!.stop('SIGKILL');
+      processes.set(service, startServiceProcess(service, env[service]));
+    },
+    async stopService(service) {
+      await processes.get(service)!.stop('SIGTERM');
+    },
+    startService(service) {
       processes.set(service, startServiceProcess(service, env[service]));
     },
     async stop() {

@@ -1,3 +1,4 @@
+export * from './audit/index.js';
 export {
   type ChunkFailure,
   type ChunkFailureVerdict,

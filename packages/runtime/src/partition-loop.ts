@@ -1,6 +1,7 @@
 import { type BackoffPolicy, backoffDelay, backoffPolicies, retry } from '@trailstream/retry';
 import type { Stage } from '@trailstream/schemas';
 import type { CompressionTypes, EachBatchPayload, Transaction } from 'kafkajs';
+import type { StageAudit } from './audit/stage-audit.js';
 import { classifyChunkFailure, KafkaStepError, kafkaErrorType, kafkaRefusalKind } from './chunk-failure.js';
 import { buildDeadLetter, fittingDeadLetterMessage } from './dead-letter.js';
 import type { FailedMessages } from './failed-messages.js';
@@ -47,6 +48,8 @@ export interface PartitionLoopContext {
   /** Called with each committed transaction's duration in seconds. */
   onTransaction: (seconds: number) => void;
   onCommitted?: (partition: number, messages: number) => void;
+  /** Reconciliation counts, written in each transaction with its output. */
+  audit?: StageAudit;
   /** Resolves once the current assignment's state is restored. */
   assignment: () => Promise<void>;
   handle: StageHandler;
@@ -209,9 +212,14 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     offset: string,
     done: StageMessage[],
   ): Promise<void> {
+    if (context.audit) {
+      const counts = context.audit.ledger.stage(partition, offset);
+      if (counts.length > 0) await open.buffer.add(context.audit.ledger.topic, counts);
+    }
     await open.buffer.flush();
     await sendOffsets(open.transaction, partition, offset);
     await open.transaction.commit();
+    context.audit?.ledger.commit(partition);
     const ms = Date.now() - open.startedAt;
     context.onTransaction(ms / 1_000);
     log.debug(
@@ -250,6 +258,7 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
         const deadLetter = failed.deadLetterFor(message);
         if (deadLetter) {
           await output.deadLetter(deadLetter);
+          context.audit?.countDeadLetter(message, deadLetter.reasonClass);
         } else {
           try {
             await context.handle(message, output);
@@ -276,6 +285,7 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
       committed.messages = messages.length;
     } catch (thrown) {
       await open.transaction.abort().catch(() => undefined);
+      context.audit?.ledger.discard(partition);
       throw await afterAbort(partition, thrown, isStale, isolate);
     }
   }

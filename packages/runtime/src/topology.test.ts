@@ -17,7 +17,13 @@ describe('topicSpecs', () => {
       'digests',
       'logFileHashes',
       'integrityChains',
+      'audit',
     ]);
+    expect(specs.audit).toMatchObject({ topic: 'trailstream.audit', numPartitions: 6 });
+    expect(specs.audit!.configEntries).toContainEqual({
+      name: 'retention.ms',
+      value: String(7 * 24 * 3_600_000),
+    });
     expect(specs.integrityChains).toMatchObject({
       coPartitionedWith: 'trailstream.digests',
       numPartitions: 6,
@@ -61,9 +67,10 @@ describe('the topics of a stage', () => {
       'dlq',
       'seenObjects',
       'logFileHashes',
+      'audit',
     ]);
-    expect(stageTopicNames('filter-mapper')).toEqual(['records', 'datadog', 'dlq']);
-    expect(stageTopicNames('emitter')).toEqual(['datadog', 'dlq']);
+    expect(stageTopicNames('filter-mapper')).toEqual(['records', 'datadog', 'dlq', 'audit']);
+    expect(stageTopicNames('emitter')).toEqual(['datadog', 'dlq', 'audit']);
     expect(stageTopicNames('integrity')).toEqual([
       'datadog',
       'dlq',
@@ -77,6 +84,7 @@ describe('the topics of a stage', () => {
     expect(topicFlow('objects')).toBe('discovery → fetcher-parser');
     expect(topicFlow('dlq')).toBe('every stage → operators (trailstream dlq)');
     expect(topicFlow('seenObjects')).toBe('state of fetcher-parser');
+    expect(topicFlow('audit')).toBe('state of fetcher-parser, filter-mapper, emitter');
   });
 
   it('include one input topic for each consuming stage', () => {

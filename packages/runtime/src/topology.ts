@@ -15,6 +15,7 @@ export const topicsEnv = {
   TOPIC_DIGESTS: env.string('trailstream.digests'),
   TOPIC_LOG_FILE_HASHES: env.string('trailstream.log-file-hashes'),
   TOPIC_INTEGRITY_CHAINS: env.string('trailstream.integrity.chains'),
+  TOPIC_AUDIT: env.string('trailstream.audit'),
   /** Each stage creates the topics it reads and writes when they are missing; off where an operator manages them. */
   CREATE_TOPICS: env.boolean(true),
   /** Partitions of the objects, records and datadog topics when created: the most replicas a stage can use. */
@@ -23,6 +24,8 @@ export const topicsEnv = {
   POLL_CHECKPOINT_PARTITIONS: env.integer(12, { min: 1, max: 1000 }),
   /** How long fetcher-parser remembers a processed object; also the changelog's delete retention. */
   DUPLICATE_RETENTION_HOURS: env.integer(7 * 24, { min: 1, max: 24 * 365 }),
+  /** How long reconciliation counts are kept per hour (`trailstream audit`); also the audit topic's retention. */
+  AUDIT_RETENTION_HOURS: env.integer(7 * 24, { min: 1, max: 24 * 365 }),
 };
 
 export type TopicsConfig = Config<typeof topicsEnv>;
@@ -36,7 +39,8 @@ export type TopicName =
   | 'pollCheckpoints'
   | 'digests'
   | 'logFileHashes'
-  | 'integrityChains';
+  | 'integrityChains'
+  | 'audit';
 
 export interface TopicSetting {
   name: string;
@@ -54,7 +58,8 @@ export interface TopicDefinition {
     | 'POLL_CHECKPOINT_TOPIC'
     | 'TOPIC_DIGESTS'
     | 'TOPIC_LOG_FILE_HASHES'
-    | 'TOPIC_INTEGRITY_CHAINS';
+    | 'TOPIC_INTEGRITY_CHAINS'
+    | 'TOPIC_AUDIT';
   /** pipeline: the hand-off between stages; state: one stage's own memory. */
   kind: 'pipeline' | 'state';
   /** The stages that produce to it; a state topic's owner is its only writer. */
@@ -168,6 +173,21 @@ export const topology: Readonly<Record<TopicName, TopicDefinition>> = {
     purpose: 'the last digest and liveness of each digest chain, per digests partition',
     partitions: () => ({ sameAs: 'digests' }),
     settings: () => compacted,
+  },
+  audit: {
+    variable: 'TOPIC_AUDIT',
+    kind: 'state',
+    writers: ['fetcher-parser', 'filter-mapper', 'emitter'],
+    readers: ['fetcher-parser', 'filter-mapper', 'emitter'],
+    purpose: 'reconciliation counts per stage, input partition, stream and hour (trailstream audit)',
+    partitions: (config) => config.TOPIC_PARTITIONS,
+    // One entry per stage × input partition × stream × hour, replaced as it grows; old hours deleted on time.
+    settings: (config) => [
+      { name: 'cleanup.policy', value: 'compact,delete' },
+      { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+      { name: 'retention.ms', value: String(config.AUDIT_RETENTION_HOURS * 3_600_000) },
+      { name: 'segment.ms', value: String(3_600_000) },
+    ],
   },
 };
 

@@ -2,6 +2,7 @@ import { type BackoffPolicy, backoffPolicies } from '@trailstream/retry';
 import type { Stage } from '@trailstream/schemas';
 import { CompressionTypes, type Consumer, type Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import type { StageAudit } from './audit/stage-audit.js';
 import { type Config, env } from './config.js';
 import { FailedMessages } from './failed-messages.js';
 import { compressionType } from './kafka-compression.js';
@@ -56,6 +57,8 @@ export interface TransactionalStageOptions {
   onPartitionsAssigned?: (partitions: number[]) => Promise<void>;
   /** Called after a transaction committed, for metrics. */
   onCommitted?: (partition: number, messages: number) => void;
+  /** Reconciliation counts: restored on assignment, written in the same transaction as the output. */
+  audit?: StageAudit;
   handle: StageHandler;
 }
 
@@ -118,7 +121,11 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
   );
   const failed = new FailedMessages();
   const health = new PartitionHealth(options.stage, options.registry, log);
-  const batchLimits = await readMaxMessageBytes(kafka, [...options.outputTopics, options.deadLetterTopic]);
+  const batchLimits = await readMaxMessageBytes(kafka, [
+    ...options.outputTopics,
+    ...(options.audit ? [options.audit.ledger.topic] : []),
+    options.deadLetterTopic,
+  ]);
   log.info({ maxMessageBytes: Object.fromEntries(batchLimits) }, 'output topics read');
   const onFatal =
     options.onFatal ??
@@ -144,7 +151,10 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     failed.retainOnly(partitions);
     health.retainOnly(partitions);
     // The new owner's producers fence the previous owner's before any state is restored or message handled.
-    assignment = producers.assign(partitions).then(() => options.onPartitionsAssigned?.(partitions));
+    assignment = producers
+      .assign(partitions)
+      .then(() => options.audit?.ledger.restore(kafka, partitions, log))
+      .then(() => options.onPartitionsAssigned?.(partitions));
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     ready = false;
@@ -182,6 +192,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
       onDeadLettered: deadLetterCounter(options.registry, options.stage),
       onTransaction: transactionTimer(options.registry, options.stage),
       onCommitted: options.onCommitted,
+      ...(options.audit ? { audit: options.audit } : {}),
       assignment: () => assignment,
       handle: options.handle,
     }),

@@ -7,7 +7,7 @@ import {
   plainHttpProblem,
   readApiKey,
 } from '@trailstream/datadog';
-import { type Config, ConfigError, env, inputTopicOf, stageEnv } from '@trailstream/runtime';
+import { auditSettings, type Config, ConfigError, env, inputTopicOf, stageEnv } from '@trailstream/runtime';
 
 export const emitterEnv = {
   ...stageEnv,
@@ -56,6 +56,7 @@ export function emitterOptions(config: EmitterConfig) {
   return {
     inputTopic: inputTopicOf('emitter', config),
     deadLetterTopic: config.TOPIC_DLQ,
+    reconciliation: auditSettings(config),
     groupId: config.KAFKA_GROUP_ID,
     /** How soon a crashed replica's partitions move to the others; heartbeats continue during long retries. */
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,

@@ -9,7 +9,7 @@ import {
   planLogBatches,
   type RateBudget,
 } from '@trailstream/datadog';
-import type { DeadLetterPublisher } from '@trailstream/runtime';
+import type { AuditOutcome, DeadLetterPublisher } from '@trailstream/runtime';
 import { forEachConcurrently, settleAll } from './concurrently.js';
 import { type ConsumedMessage, type PlannedItem, planDelivery } from './delivery-plan.js';
 import type { EmitterMetrics } from './metrics.js';
@@ -26,6 +26,8 @@ export interface DeliveryContext {
   signal: AbortSignal;
   /** Called as each message is settled: accepted by Datadog, or acked by the dead-letter topic. */
   onSettled: (index: number) => void;
+  /** What became of each settled message, for reconciliation; called just before `onSettled`. */
+  onOutcome?: (index: number, outcome: AuditOutcome) => void;
   now?: () => number;
 }
 
@@ -47,7 +49,13 @@ export async function deliverMessages(
   const now = context.now ?? Date.now;
   const plan = planDelivery(messages, now(), context.latePolicy);
 
-  const deadLetter = async (index: number, reasonClass: string, reasonMessage: string, attempts: number) => {
+  const deadLetter = async (
+    index: number,
+    reasonClass: string,
+    reasonMessage: string,
+    attempts: number,
+    output?: 'event' | 'log',
+  ) => {
     const message = messages[index] as ConsumedMessage;
     await context.deadLetters.publish(
       {
@@ -60,12 +68,19 @@ export async function deliverMessages(
       },
       { reasonClass, reasonMessage, attempts },
     );
+    context.onOutcome?.(index, {
+      outcome: 'dead-lettered',
+      reason: reasonClass,
+      ...(output ? { output } : {}),
+    });
     context.onSettled(index);
   };
 
   const settle = async (item: EventItem | LogItem, result: ItemResult) => {
     // Earlier attempts were transient failures; the one that counts is the refusal.
-    if (!result.accepted) return deadLetter(item.index, result.reasonClass, result.reasonMessage, 1);
+    if (!result.accepted) {
+      return deadLetter(item.index, result.reasonClass, result.reasonMessage, 1, item.kind);
+    }
     context.metrics.delivered.inc({ kind: item.kind });
     if (item.late) context.metrics.late.inc({ kind: item.kind });
     if (item.eventTimeMs !== null) {
@@ -74,6 +89,7 @@ export async function deliverMessages(
         Math.max(0, (now() - item.eventTimeMs) / 1000),
       );
     }
+    context.onOutcome?.(item.index, { outcome: 'delivered', output: item.kind });
     context.onSettled(item.index);
   };
 
@@ -113,7 +129,7 @@ export async function deliverMessages(
     }
   })();
   const sendDeadLetters = settleAll(
-    refused.map((item) => deadLetter(item.index, item.reasonClass, item.reasonMessage, 0)),
+    refused.map((item) => deadLetter(item.index, item.reasonClass, item.reasonMessage, 0, item.output)),
   );
   // Wait for every path to stop before reporting a failure: nothing may go on after the caller moved on.
   await settleAll([sendEvents, sendLogs, sendDeadLetters]);

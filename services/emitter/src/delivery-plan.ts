@@ -13,7 +13,14 @@ export interface ConsumedMessage {
 export type PlannedItem =
   | { kind: 'event'; index: number; eventTimeMs: number | null; payload: EventPayload; late: boolean }
   | { kind: 'log'; index: number; eventTimeMs: number | null; entry: LogEntry; late: boolean }
-  | { kind: 'dead-letter'; index: number; reasonClass: string; reasonMessage: string };
+  | {
+      kind: 'dead-letter';
+      index: number;
+      reasonClass: string;
+      reasonMessage: string;
+      /** What the message held, when it decoded. */
+      output?: 'event' | 'log';
+    };
 
 function parseEventTime(eventTime: string): number | null {
   const ms = Date.parse(eventTime);
@@ -47,7 +54,8 @@ export function planDelivery(
     }
     const eventTimeMs = parseEventTime(output.eventTime);
     const decision = applyLatePolicy(output, nowMs, policy);
-    if (decision.action === 'dead-letter') return { kind: 'dead-letter', index, ...decision };
+    if (decision.action === 'dead-letter')
+      return { kind: 'dead-letter', index, output: output.kind, ...decision };
     if (decision.action === 'send-event') {
       return { kind: 'event', index, eventTimeMs, payload: decision.payload, late: decision.late };
     }

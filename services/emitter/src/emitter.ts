@@ -8,10 +8,11 @@ import {
   RateBudget,
 } from '@trailstream/datadog';
 import { backoffPolicies } from '@trailstream/retry';
-import { DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
+import { AuditLedger, DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
 import { type EachBatchPayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import type { EmitterSettings } from './config.js';
 import { deliverMessages } from './deliver-messages.js';
+import { DeliveryAudit } from './delivery-audit.js';
 import { DeliveryGuard } from './delivery-guard.js';
 import { createEmitterMetrics } from './metrics.js';
 import { PartitionCommitter } from './partition-committer.js';
@@ -63,6 +64,18 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
     maxWaitTimeInMs: 1_000,
   });
   let consuming = false;
+  const ledger = new AuditLedger({
+    stage: 'emitter',
+    ...options.reconciliation,
+    registry: options.registry,
+    dedupeByOffset: true,
+  });
+  const audit = new DeliveryAudit(ledger, producer, logger);
+  let assignment: Promise<void> = Promise.resolve();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const partitions = payload.memberAssignment[inputTopic] ?? [];
+    assignment = audit.assigned((owned) => ledger.restore(kafka, owned, logger), partitions);
+  });
 
   const guard = new DeliveryGuard({
     client,
@@ -96,6 +109,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
   const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
     const { partition } = batch;
     const committer = new PartitionCommitter(async (lastSettled, next) => {
+      await audit.writeThrough(partition, lastSettled);
       resolveOffset(lastSettled);
       await consumer.commitOffsets([{ topic: inputTopic, partition, offset: next }]);
     });
@@ -105,6 +119,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
       if (settled.length === 0) return Promise.resolve();
       return committer.commitThrough((chunk[settled.length - 1] as KafkaMessage).offset);
     };
+    // Beats from the start: after a rebalance the counts are restored from the audit topic first.
     const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     // A run may take long when Datadog throttles: commit what is settled as it goes, so a crash resends little.
     const progress = setInterval(
@@ -115,6 +130,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
       COMMIT_EVERY_MS,
     );
     try {
+      await assignment;
       for (let start = 0; start < batch.messages.length; start += MESSAGES_PER_RUN) {
         // Unresolved messages are fetched again after a resume or a rebalance: leaving them is safe.
         if (!guard.isValid() || !isRunning() || isStale() || stopping.signal.aborted) return;
@@ -130,6 +146,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
           metrics,
           deliveryOptions: deliveryOptionsFor(partition, heartbeat),
           signal: stopping.signal,
+          onOutcome: (index, outcome) => audit.note(partition, chunk[index] as KafkaMessage, outcome),
           onSettled: (index) => tracker.settle(index),
         });
         metrics.backoff.set({ partition: String(partition) }, 0);

@@ -45,7 +45,12 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const kafka = testKafka();
-  const topics = await createTestTopics(kafka, { datadog: { partitions: options.partitions ?? 3 }, dlq: {} });
+  // Its own audit topic: restoring counts from the shared default one would read every other run's.
+  const topics = await createTestTopics(kafka, {
+    datadog: { partitions: options.partitions ?? 3 },
+    dlq: {},
+    audit: { compacted: true },
+  });
   const intake = await startDatadogIntake({ apiKeys: [goodKey] });
   const keyFile = join(await mkdtemp(join(tmpdir(), 'emitter-key-')), 'dd-api-key');
   await writeFile(keyFile, `${options.initialKey ?? goodKey}\n`);
@@ -62,6 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...serviceEnvironment(),
     TOPIC_DATADOG: topics.datadog,
     TOPIC_DLQ: topics.dlq,
+    TOPIC_AUDIT: topics.audit,
     KAFKA_GROUP_ID: groupId,
     KAFKA_SESSION_TIMEOUT_MS: '10000',
     DD_URL: intake.url,

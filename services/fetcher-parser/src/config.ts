@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_RECORD_BYTES } from '@trailstream/cloudtrail';
 import { backoffPolicies } from '@trailstream/retry';
 import {
+  auditSettings,
   type Config,
   ConfigError,
   env,
@@ -45,6 +46,7 @@ export function fetcherParserOptions(config: FetcherParserConfig) {
     recordsTopic: config.TOPIC_RECORDS,
     seenObjectsTopic: config.TOPIC_SEEN_OBJECTS,
     logFileHashesTopic: config.TOPIC_LOG_FILE_HASHES,
+    reconciliation: auditSettings(config),
     partitionsConsumedConcurrently: config.OBJECTS_IN_FLIGHT,
     maxMessagesPerTransaction: config.OBJECTS_PER_TRANSACTION,
     maxRecordsPerTransaction: config.RECORDS_PER_TRANSACTION,

@@ -1,8 +1,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CloudTrailObjectError, type ObjectLimits, readCloudTrailRecords } from '@trailstream/cloudtrail';
 import {
+  auditCellOf,
+  CloudTrailObjectError,
+  type ObjectLimits,
+  readCloudTrailRecords,
+} from '@trailstream/cloudtrail';
+import {
+  type AuditLedger,
+  type AuditOutcome,
   DeadLetterAfterAbort,
+  type DeadLetterCount,
   decodeStageMessage,
   type FailureReason,
   type Logger,
@@ -33,6 +41,8 @@ export interface ObjectHandlerOptions {
   /** The client to read an object with: by its bucket's region and, when SOURCE_ROLES names the bucket, role. */
   s3For(region: string, bucket: string): S3Client;
   seen: SeenObjects;
+  /** Counts each record read and each dead-lettered, per stream and hour, in the transaction that sends it. */
+  audit: AuditLedger;
   metrics: FetcherMetrics;
   logger: Logger;
   recordsTopic: string;
@@ -52,9 +62,20 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
   const { seen, metrics, logger } = options;
   const now = options.now ?? Date.now;
 
-  async function deadLetter(output: TransactionOutput, reason: FailureReason): Promise<void> {
+  async function deadLetter(
+    output: TransactionOutput,
+    reason: FailureReason,
+    whole?: { message: StageMessage; ref: ObjectRef },
+  ): Promise<void> {
     await output.deadLetter(reason);
     metrics.objects.inc({ outcome: 'dead-lettered' });
+    if (whole) {
+      const cell = auditCellOf(whole.ref.bucket, whole.ref.key);
+      options.audit.count(whole.message.partition, whole.message.offset, cell, {
+        outcome: 'file-dead-lettered',
+        reason: reason.reasonClass,
+      });
+    }
   }
 
   const decodeRef = (message: StageMessage): ObjectRef | FailureReason =>
@@ -102,6 +123,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
    * many were sent.
    */
   async function sendRecords(
+    message: StageMessage,
     ref: ObjectRef,
     etag: string,
     body: AsyncIterable<Uint8Array>,
@@ -110,6 +132,9 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
     commitProgress: (nextRecord: number) => Promise<void>,
   ): Promise<number> {
     const source = { bucket: ref.bucket, key: ref.key, etag };
+    const cell = auditCellOf(ref.bucket, ref.key);
+    const count = (outcome: AuditOutcome) =>
+      options.audit.count(message.partition, message.offset, cell, outcome);
     let read = 0;
     // The whole file is hashed, also when resuming: records before the resume point are read, not sent.
     const hashing = (chunk: Buffer) => {
@@ -136,12 +161,15 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
             ...(failure.whole ? { wholeValue: failure.whole } : {}),
           },
         );
+        count({ outcome: 'read' });
+        count({ outcome: 'dead-lettered', reason: failure.reason });
         progress.sent++;
       } else {
         const { record } = item;
         await output.send(options.recordsTopic, [
           { key: record.eventID, ...cloudTrailRecordContract.encode(record) },
         ]);
+        count({ outcome: 'read' });
         progress.sent++;
         read++;
       }
@@ -176,7 +204,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
 
     const stopTimer = metrics.objectSeconds.startTimer();
     const opened = await open(ref);
-    if ('reasonClass' in opened) return deadLetter(output, opened);
+    if ('reasonClass' in opened) return deadLetter(output, opened, { message, ref });
     const overwritten = opened.overwrittenEtag !== null;
     if (overwritten) await reportOverwritten(ref, opened.etag, output);
     const etag = bareEtag(overwritten ? opened.etag : (ref.etag ?? opened.etag));
@@ -210,6 +238,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
         return;
       }
       const records = await sendRecords(
+        message,
         ref,
         etag,
         countingBytes(opened.body),
@@ -240,7 +269,7 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
         reasonMessage: `${objectKey}: ${error.message}`,
         attempts: 1,
       };
-      if (progress.sent === 0) return deadLetter(output, reason);
+      if (progress.sent === 0) return deadLetter(output, reason, { message, ref });
       // Records of the object were sent: the abort takes them back, and the runtime dead-letters the
       // reference on the retry without reading the object again.
       metrics.objects.inc({ outcome: 'dead-lettered' });
@@ -252,3 +281,14 @@ export function createObjectHandler(options: ObjectHandlerOptions): StageHandler
 
   return handle;
 }
+
+/** A reference the runtime dead-letters by itself (after an abort) counts as its log file dead-lettered whole. */
+export const fileDeadLetterCount: DeadLetterCount = (message, reason) => {
+  if (message.value === null) return null;
+  try {
+    const ref = objectRefContract.decode(message.value, message.headers);
+    return { cell: auditCellOf(ref.bucket, ref.key), outcome: { outcome: 'file-dead-lettered', reason } };
+  } catch {
+    return null;
+  }
+};

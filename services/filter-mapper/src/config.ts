@@ -1,5 +1,11 @@
 import { defaultRulesPath, outputModes } from '@trailstream/mapping';
-import { type Config, env, transactionalStageEnv, transactionalStageSettings } from '@trailstream/runtime';
+import {
+  auditSettings,
+  type Config,
+  env,
+  transactionalStageEnv,
+  transactionalStageSettings,
+} from '@trailstream/runtime';
 
 /** Measured against 1,000 (see the service README): the same CPU per record. */
 export const defaultMessagesPerTransaction = 200;
@@ -33,6 +39,7 @@ export function filterMapperOptions(config: FilterMapperConfig) {
     rulesFile: config.RULES_FILE,
     rulesReloadIntervalMs: config.RULES_RELOAD_INTERVAL_MS,
     outputTopic: config.TOPIC_DATADOG,
+    reconciliation: auditSettings(config),
     partitionsConsumedConcurrently: config.PARTITIONS_CONSUMED_CONCURRENTLY,
     maxMessagesPerTransaction: config.RECORDS_PER_TRANSACTION,
   };

@@ -1,7 +1,14 @@
-import { runTransactionalStage, type StageContext, type StartedStage } from '@trailstream/runtime';
+import {
+  AuditLedger,
+  runTransactionalStage,
+  StageAudit,
+  type StageContext,
+  type StartedStage,
+} from '@trailstream/runtime';
 import type { FilterMapperSettings } from './config.js';
 import { createRecordHandler } from './handle-record.js';
 import { createFilterMapperMetrics } from './metrics.js';
+import { RecordAudit, recordDeadLetterCount } from './record-audit.js';
 import { watchRulesFile } from './rules-watcher.js';
 
 export type FilterMapperOptions = FilterMapperSettings & StageContext;
@@ -26,10 +33,18 @@ export async function startFilterMapper(options: FilterMapperOptions): Promise<S
   });
   metrics.rulesValid.set(1);
 
+  const audit = new AuditLedger({
+    stage: 'filter-mapper',
+    ...options.reconciliation,
+    registry: options.registry,
+    dedupeByOffset: false,
+  });
   const stage = await runTransactionalStage({
     ...options,
     outputTopics: [options.outputTopic],
+    audit: new StageAudit(audit, recordDeadLetterCount),
     handle: createRecordHandler({
+      audit: new RecordAudit(audit),
       rules: rules.current,
       mapping: options.mapping,
       outputTopic: options.outputTopic,

@@ -1,11 +1,19 @@
 import { parseRules } from '@trailstream/mapping';
-import type { FailureReason, StageMessage, TransactionOutput } from '@trailstream/runtime';
+import {
+  AUDIT_CELL_HEADER,
+  AuditLedger,
+  type FailureReason,
+  parseAuditCellHeader,
+  type StageMessage,
+  type TransactionOutput,
+} from '@trailstream/runtime';
 import { cloudTrailRecordContract, datadogOutputContract } from '@trailstream/schemas';
 import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createRecordHandler } from './handle-record.js';
 import { createFilterMapperMetrics } from './metrics.js';
+import { NO_INCLUDE_RULE, RecordAudit } from './record-audit.js';
 
 /** What the handler asked of the transaction. */
 class RecordedOutput implements TransactionOutput {
@@ -136,5 +144,56 @@ describe('createRecordHandler', () => {
     expect(await registry.metrics()).toContain(
       'trailstream_filter_mapper_records_total{decision="dead-lettered"} 1',
     );
+  });
+});
+
+describe('reconciliation counts', () => {
+  const cellOfK = { stream: 's3://b/?', hour: 0 };
+
+  function audited() {
+    const registry = new Registry();
+    const ledger = new AuditLedger({
+      stage: 'filter-mapper',
+      topic: 'audit',
+      registry,
+      retentionMs: Number.MAX_SAFE_INTEGER,
+      dedupeByOffset: false,
+    });
+    const handle = createRecordHandler({
+      rules: () => rules,
+      mapping: { mode: 'events', logService: 'cloudtrail' },
+      outputTopic: 'out',
+      metrics: createFilterMapperMetrics(registry),
+      audit: new RecordAudit(ledger),
+    });
+    const committed = () => {
+      ledger.stage(0, '8');
+      ledger.commit(0);
+      return ledger.committedCounts(0, cellOfK);
+    };
+    return { handle, committed };
+  }
+
+  it('counts forwarded outputs, drops by rule name and dead letters, and tags outputs with the cell', async () => {
+    const { handle, committed } = audited();
+    const output = new RecordedOutput();
+    await handle(message(record('alice')), output);
+    await handle(message(record('ci')), output);
+    await handle(message(record('bob').replace('"readOnly":false', '"readOnly":true')), output);
+    await handle(message('{"eventID"'), output);
+    expect(committed()).toEqual({
+      'forwarded:event': 1,
+      'dropped:ci': 1,
+      [`dropped:${NO_INCLUDE_RULE}`]: 1,
+      'dead-lettered:invalid-record': 1,
+    });
+    const [first] = output.sent[0]!.messages;
+    expect(parseAuditCellHeader(first!.headers?.[AUDIT_CELL_HEADER] as Buffer | string)).toEqual(cellOfK);
+  });
+
+  it('counts nothing for a message that is no record', async () => {
+    const { handle, committed } = audited();
+    await handle(message(null), new RecordedOutput());
+    expect(committed()).toBeUndefined();
   });
 });

@@ -8,12 +8,15 @@ import {
   type RecordOrigin,
 } from '@trailstream/schemas';
 import type { FilterMapperMetrics } from './metrics.js';
+import type { RecordAudit } from './record-audit.js';
 
 export interface RecordHandlerOptions {
   rules: () => RuleSet;
   mapping: MappingOptions;
   outputTopic: string;
   metrics: FilterMapperMetrics;
+  /** Reconciliation counts; absent where nothing is reconciled (benchmarks, unit tests). */
+  audit?: RecordAudit;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createRecordHandler(options: RecordHandlerOptions) {
   };
 
   return async function handleRecord(message: StageMessage, output: TransactionOutput): Promise<void> {
+    // A message that is no record has no origin: it cannot be counted in any stream.
     if (message.value === null) return deadLetter(output, 'empty-message', 'the message has no value');
     let record: CloudTrailRecord;
     try {
@@ -48,6 +52,7 @@ export function createRecordHandler(options: RecordHandlerOptions) {
       mapped = mapRecord(record.json, options.rules(), options.mapping, record.origin);
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
+      options.audit?.deadLettered(message, record.origin, error.reasonClass);
       return deadLetter(output, error.reasonClass, error.message, {
         value: message.value,
         origin: record.origin,
@@ -58,9 +63,10 @@ export function createRecordHandler(options: RecordHandlerOptions) {
     metrics.records.inc({ decision: decision.kind });
     if (decision.kind !== 'not-included') metrics.ruleMatches.inc({ rule: decision.rule.name });
     for (const item of outputs) metrics.outputs.inc({ kind: item.kind });
+    const messages = outputs.map((item) => ({ key: item.eventID, ...datadogOutputContract.encode(item) }));
     await output.send(
       options.outputTopic,
-      outputs.map((item) => ({ key: item.eventID, ...datadogOutputContract.encode(item) })),
+      options.audit ? options.audit.mapped(message, record, mapped, messages) : messages,
     );
   };
 }

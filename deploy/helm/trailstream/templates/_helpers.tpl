@@ -164,12 +164,16 @@ creates them all): every topic's name, the partitions, the state topics' setting
   value: {{ .logFileHashes | quote }}
 - name: TOPIC_INTEGRITY_CHAINS
   value: {{ .integrityChains | quote }}
+- name: TOPIC_AUDIT
+  value: {{ .audit | quote }}
 - name: TOPIC_PARTITIONS
   value: {{ .partitions | quote }}
 - name: POLL_CHECKPOINT_PARTITIONS
   value: {{ .pollCheckpointPartitions | quote }}
 - name: DUPLICATE_RETENTION_HOURS
   value: {{ .duplicateRetentionHours | quote }}
+- name: AUDIT_RETENTION_HOURS
+  value: {{ .auditRetentionHours | quote }}
 - name: CREATE_TOPICS
   value: {{ .create | quote }}
 {{- end }}
