@@ -1,5 +1,6 @@
-import { type AuditCell, auditCellOf } from '@trailstream/cloudtrail';
+import { auditCellOf } from '@trailstream/cloudtrail';
 import { AuditLedger, type AuditOutcome, type AuditStage } from '@trailstream/runtime';
+import type { AuditCell } from '@trailstream/schemas';
 import { cloudTrailKey, createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
 import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';

@@ -312,12 +312,15 @@ describe('trailstream doctor against moto, Kafka and the recording Datadog intak
       `$ kafka-configs.sh --bootstrap-server ${inject('endpoints').kafkaBrokers[0]} --alter --entity-type topics --entity-name ${names.TOPIC_OBJECTS} --add-config retention.ms=[604800000]`,
     );
 
-    const away = await runCli(['doctor', '--skip', 'aws,datadog', '--kafka-timeout', '3'], {
-      KAFKA_BROKERS: '127.0.0.1:1',
-    });
+    // Against a doctor run that checks nothing, started alongside: what --kafka-timeout bounds is the
+    // wait for Kafka, not the CLI's start-up, which a loaded machine stretches.
+    const [away, baseline] = await Promise.all([
+      runCli(['doctor', '--skip', 'aws,datadog', '--kafka-timeout', '3'], { KAFKA_BROKERS: '127.0.0.1:1' }),
+      runCli(['doctor', '--skip', 'aws,kafka,datadog']),
+    ]);
     expect(away.code).toBe(1);
     expect(failedRows(away.stdout)).toEqual([['kafka', '127.0.0.1:1', 'reachable', expect.any(String)]]);
-    expect(away.elapsedMs).toBeLessThan(15_000);
+    expect(away.elapsedMs - baseline.elapsedMs).toBeLessThan(15_000);
   });
 
   it('fails a Datadog key the site refuses (403 as Datadog answers it) without printing the key', async () => {
@@ -421,11 +424,11 @@ describe('trailstream doctor against moto, Kafka and the recording Datadog intak
       [['--kafka-timeout', '0'], '--kafka-timeout expects a positive whole number, got "0"'],
       [['us-east-1'], 'unexpected argument "us-east-1"'],
     ];
-    for (const [args, message] of cases) {
-      const result = await runCli(['doctor', ...args]);
-      expect([result.code, result.stderr]).toEqual([2, `trailstream: ${message}\n`]);
-    }
-  });
+    const results = await Promise.all(cases.map(([args]) => runCli(['doctor', ...args])));
+    expect(results.map((result) => [result.code, result.stderr])).toEqual(
+      cases.map(([, message]) => [2, `trailstream: ${message}\n`]),
+    );
+  }, 240_000);
 });
 
 /**

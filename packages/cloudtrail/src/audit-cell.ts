@@ -1,15 +1,8 @@
+import type { AuditCell } from '@trailstream/schemas';
 import { digestRefKey } from './integrity/digest-file.js';
 import { parseCloudTrailKey } from './key-layout.js';
 
 const HOUR_MS = 3_600_000;
-
-/** Where a record is counted by reconciliation: its stream and the hour its log file was delivered. */
-export interface AuditCell {
-  /** `s3://<bucket>/<prefix>AWSLogs/[o-id/]<account>/<region>`: the account × region folder of one trail. */
-  stream: string;
-  /** Start of the delivery hour written in the log file's name (epoch ms). */
-  hour: number;
-}
 
 /**
  * The cell of every record of one log file. The hour is the file's delivery hour from its key, not the

@@ -1,3 +1,4 @@
+export type { AuditCell } from './audit-cell.js';
 export { type CloudTrailRecord, cloudTrailRecordContract, type RecordOrigin } from './cloudtrail-record.js';
 export {
   type Contract,

@@ -1,4 +1,3 @@
-import type { AuditCell } from '@trailstream/cloudtrail';
 import {
   AUDIT_CELL_HEADER,
   type AuditLedger,
@@ -6,6 +5,7 @@ import {
   type Logger,
   parseAuditCellHeader,
 } from '@trailstream/runtime';
+import type { AuditCell } from '@trailstream/schemas';
 import type { KafkaMessage, Producer } from 'kafkajs';
 
 /**

@@ -1,4 +1,4 @@
-import { type AuditCell, auditCellOf } from '@trailstream/cloudtrail';
+import { auditCellOf } from '@trailstream/cloudtrail';
 import type { MappedRecord } from '@trailstream/mapping';
 import {
   AUDIT_CELL_HEADER,
@@ -7,6 +7,7 @@ import {
   type DeadLetterCount,
   type StageMessage,
 } from '@trailstream/runtime';
+import type { AuditCell } from '@trailstream/schemas';
 import { type CloudTrailRecord, cloudTrailRecordContract, type RecordOrigin } from '@trailstream/schemas';
 import type { Message } from 'kafkajs';
 

@@ -1,4 +1,4 @@
-import type { AuditCell } from '@trailstream/cloudtrail';
+import type { AuditCell } from '@trailstream/schemas';
 import type { Message } from 'kafkajs';
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-import type { AuditCell } from '@trailstream/cloudtrail';
+import type { AuditCell } from '@trailstream/schemas';
 import type { Kafka, Message } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../logger.js';

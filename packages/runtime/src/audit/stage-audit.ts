@@ -1,4 +1,4 @@
-import type { AuditCell } from '@trailstream/cloudtrail';
+import type { AuditCell } from '@trailstream/schemas';
 import type { StageMessage } from '../stage-message.js';
 import type { AuditOutcome } from './audit-entry.js';
 import type { AuditLedger } from './audit-ledger.js';
