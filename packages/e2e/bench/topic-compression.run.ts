@@ -177,6 +177,8 @@ async function measure(refs: ObjectRef[], partitions: number, compression: Kafka
     TOPIC_DLQ: `${run}.dlq`,
     TOPIC_SEEN_OBJECTS: `${run}.seen-objects`,
     TOPIC_LOG_FILE_HASHES: `${run}.log-file-hashes`,
+    // Its own audit topic: restoring from the shared default would read every earlier run's counts.
+    TOPIC_AUDIT: `${run}.audit`,
     KAFKA_GROUP_ID: run,
     TRANSACTIONAL_ID_PREFIX: run,
   });
@@ -189,6 +191,7 @@ async function measure(refs: ObjectRef[], partitions: number, compression: Kafka
     config.TOPIC_DLQ,
     config.TOPIC_SEEN_OBJECTS,
     config.TOPIC_LOG_FILE_HASHES,
+    config.TOPIC_AUDIT,
   ];
   try {
     await ensureStageTopics(kafka, 'fetcher-parser', config);

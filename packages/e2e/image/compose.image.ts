@@ -27,6 +27,7 @@ describe('docker compose (the v2 plugin) with the project file', () => {
       'emitter',
       'fetcher-parser',
       'filter-mapper',
+      'integrity',
       'topics',
     ]);
   });
@@ -84,6 +85,7 @@ describe('docker compose (the v2 plugin) with the project file', () => {
         'emitter running healthy 0',
         'fetcher-parser running healthy 0',
         'filter-mapper running healthy 0',
+        'integrity running healthy 0',
         'topics exited  0',
       ]);
     });
