@@ -46,6 +46,21 @@ async function audit(running: RunningPipeline, args: string[]) {
   );
 }
 
+/** Resolves once `count` has not changed for `quietMs`, or after `timeoutMs` whatever it does. */
+async function waitUntilSteady(count: () => number, quietMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = count();
+  let since = Date.now();
+  while (Date.now() - since < quietMs && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = count();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+}
+
 /** Runs `trailstream audit --json` until `done` holds for its rows, or fails naming the last output. */
 async function auditUntil(
   running: RunningPipeline,
@@ -78,7 +93,9 @@ describe('trailstream audit against the four services', () => {
     );
     pipeline = await startPipeline('sqs', {
       outputMode: 'both',
-      env: { 'filter-mapper': { RULES_FILE: rulesFile } },
+      // The slow answer below must still be pending at the SIGKILL: a request timeout shorter than it
+      // would let the emitter retry, succeed and commit before the kill, and nothing would be sent twice.
+      env: { 'filter-mapper': { RULES_FILE: rulesFile }, emitter: { DD_REQUEST_TIMEOUT_MS: '120000' } },
     });
     const running = pipeline;
     const start = new Date(Date.now() - 20 * 60_000);
@@ -100,17 +117,19 @@ describe('trailstream audit against the four services', () => {
       60_000,
       () => serviceStates(running),
     );
-    // One event answered only after 30 s holds its partition's commit back while later items are
-    // accepted: the SIGKILL then makes the at-least-once emitter send them again, and it must not count
-    // them again.
-    running.intake.addFaults([{ kind: 'slow', times: 1, delayMs: 30_000, endpoint: 'events' }]);
+    // One event answered only after 90 s (longer than the wait before the kill) holds its partition's
+    // commit back while later items are accepted: the SIGKILL then makes the at-least-once emitter send
+    // them again, and it must not count them again.
+    running.intake.addFaults([{ kind: 'slow', times: 1, delayMs: 90_000, endpoint: 'events' }]);
     const loggedBefore = loggedEventIds(running.intake).length;
     await running.upload(trail.slice(6));
     await waitFor(
-      () => loggedEventIds(running.intake).length >= loggedBefore + 30,
+      () => loggedEventIds(running.intake).length > loggedBefore,
       60_000,
       () => serviceStates(running),
     );
+    // Kill once what can be accepted beside the held event has been: its count stops growing.
+    await waitUntilSteady(() => loggedEventIds(running.intake).length, 3_000, 45_000);
     await running.crashAndRestart('emitter');
     await running.crashAndRestart('filter-mapper');
 
