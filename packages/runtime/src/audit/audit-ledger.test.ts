@@ -114,6 +114,35 @@ describe('AuditLedger', () => {
       'trailstream_audit_records_total{stage="emitter",outcome="dead-lettered-event",detail="bad-json",account="111122223333",region="eu-west-1"} 1',
     );
   });
+  it('keeps its account and region labels bounded, whatever account and region folders a bucket holds', async () => {
+    const registry = new Registry();
+    const audit = ledger(false, registry);
+    // Anyone who may write to the trail bucket can make up account and region folders.
+    for (let n = 0; n < 1_500; n += 1) {
+      const account = String(100_000_000_000 + n);
+      audit.count(
+        0,
+        String(n),
+        { stream: `s3://trail/AWSLogs/${account}/eu-west-1`, hour: cell.hour },
+        { outcome: 'read' },
+      );
+    }
+    audit.count(0, '1500', { stream: 's3://trail/?', hour: 0 }, { outcome: 'read' });
+    audit.stage(0, '1501');
+    audit.commit(0);
+    const { values } = await registry.getSingleMetric('trailstream_audit_records_total')!.get();
+    const accounts = new Set(values.map((value) => value.labels.account));
+    expect(accounts.size).toBe(1_002);
+    expect(values.find((value) => value.labels.account === 'other')).toMatchObject({
+      labels: { region: 'other' },
+      value: 500,
+    });
+    expect(values.find((value) => value.labels.account === 'unknown')).toMatchObject({
+      labels: { region: 'unknown' },
+      value: 1,
+    });
+    expect(values.reduce((n, value) => n + value.value, 0)).toBe(1_501);
+  });
 });
 
 describe('audit entries', () => {

@@ -53,11 +53,13 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   return sum;
 }
 
-/** `s3://bucket/…/<account>/<region>` → its account and region, the metrics' low-cardinality labels. */
-function streamLabels(stream: string): { account: string; region: string } {
-  const parts = stream.split('/');
-  return { account: parts.at(-2) ?? '', region: parts.at(-1) ?? '' };
-}
+/**
+ * Distinct account × region label pairs a ledger gives its metrics; later ones count as `other`. The
+ * folders come from object keys, which anyone allowed to write to the trail bucket can make up.
+ */
+const MAX_STREAM_LABELS = 1_000;
+
+type StreamLabels = { account: string; region: string };
 
 /**
  * One stage's reconciliation counts per input partition and cell (stream × hour), cumulative, so each
@@ -74,6 +76,7 @@ export class AuditLedger {
   readonly #records: Counter<'stage' | 'outcome' | 'detail' | 'account' | 'region'>;
   readonly #cells: Gauge<'stage'>;
   readonly #writeFailures: Counter<'stage'>;
+  readonly #streamLabels = new Set<string>();
 
   constructor(options: AuditLedgerOptions) {
     this.#options = options;
@@ -112,6 +115,21 @@ export class AuditLedger {
     return state;
   }
 
+  /**
+   * `s3://bucket/…/<account>/<region>` → its account and region, the first `MAX_STREAM_LABELS` pairs as
+   * they are, later ones `other`; a key outside the layout (`s3://bucket/?`) is `unknown`.
+   */
+  #streamLabelsOf(stream: string): StreamLabels {
+    const parts = stream.split('/');
+    if (parts.at(-1) === '?') return { account: 'unknown', region: 'unknown' };
+    const labels = { account: parts.at(-2) ?? '', region: parts.at(-1) ?? '' };
+    const key = `${labels.account}/${labels.region}`;
+    if (this.#streamLabels.has(key)) return labels;
+    if (this.#streamLabels.size >= MAX_STREAM_LABELS) return { account: 'other', region: 'other' };
+    this.#streamLabels.add(key);
+    return labels;
+  }
+
   /** Counts one outcome of the message at `offset` of `partition`. */
   count(partition: number, offset: string, cell: AuditCell, outcome: AuditOutcome): void {
     const state = this.#state(partition);
@@ -140,7 +158,7 @@ export class AuditLedger {
     const state = this.#state(partition);
     const labels = { stage: this.#options.stage };
     for (const [key, delta] of state.pending) {
-      const stream = streamLabels(delta.cell.stream);
+      const stream = this.#streamLabelsOf(delta.cell.stream);
       for (const [name, n] of Object.entries(delta.counts)) {
         this.#records.inc({ ...labels, ...splitCounterName(name), ...stream }, n);
       }
