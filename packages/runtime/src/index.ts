@@ -26,6 +26,7 @@ export {
   type FailedMessage,
   type FailureReason,
 } from './dead-letter.js';
+export { discoveryScopeEnv } from './discovery-scope-env.js';
 export { createKafka, kafkaClientOptions } from './kafka.js';
 export {
   compressionType,

@@ -4,18 +4,18 @@ import {
   parseUtcDay,
   type TrailSource,
 } from '@trailstream/cloudtrail';
-import { type Config, ConfigError, env, stageEnv } from '@trailstream/runtime';
+import { type Config, ConfigError, discoveryScopeEnv, env, stageEnv } from '@trailstream/runtime';
 import { SourceCredentials, type SourceRoles, stageSourceRoles } from '@trailstream/trail-bucket';
 import { createAwsClients } from './aws-clients.js';
 import type { WindowSettings } from './poll-window.js';
 
 export const discoveryEnv = {
   ...stageEnv,
+  ...discoveryScopeEnv,
   /** The region of the queues and buckets; also the region of references whose notification names none. */
   AWS_REGION: env.string('us-east-1'),
   /** Path-style S3 URLs, for S3-compatible endpoints and emulators. */
   S3_FORCE_PATH_STYLE: env.boolean(false),
-  SQS_QUEUE_URLS: env.list(),
   SQS_RECEIVERS_PER_QUEUE: env.integer(2, { min: 1, max: 50 }),
   SQS_WAIT_TIME_SECONDS: env.integer(20, { min: 0, max: 20 }),
   SQS_VISIBILITY_TIMEOUT_SECONDS: env.integer(60, { min: 3, max: 43_200 }),
@@ -23,8 +23,6 @@ export const discoveryEnv = {
   SQS_DEAD_LETTER_ALERT_AGE_SECONDS: env.integer(3_600, { min: 1 }),
   /** Buckets notifications name that get their own `source` label in metrics (POLL_SOURCES ones always do). */
   METRIC_BUCKETS: env.list(),
-  /** `bucket` or `bucket/prefix/AWSLogs/` or `bucket/AWSLogs/<o-id>/`, comma-separated. */
-  POLL_SOURCES: env.list(),
   POLL_START_DATE: env.optionalString(),
   POLL_INTERVAL_SECONDS: env.integer(60, { min: 1 }),
   POLL_LATENESS_MINUTES: env.integer(30, { min: 1, max: 24 * 60 }),
@@ -32,10 +30,6 @@ export const discoveryEnv = {
   INCLUDE_INSIGHTS: env.boolean(false),
   /** Roles to assume per bucket or queue (cross-account sources): a JSON array, see the README. */
   SOURCE_ROLES: env.optionalString(),
-  ACCOUNTS_ALLOW: env.list(),
-  ACCOUNTS_DENY: env.list(),
-  REGIONS_ALLOW: env.list(),
-  REGIONS_DENY: env.list(),
 };
 
 export type DiscoveryConfig = Config<typeof discoveryEnv>;

@@ -17,10 +17,10 @@ import {
   utcDayOf,
 } from '@trailstream/cloudtrail';
 import { apiKeySourceFromEnv, DatadogClient, readApiKey } from '@trailstream/datadog';
-import { discoveryEnv } from '@trailstream/discovery';
 import {
   type Config,
   ConfigError,
+  discoveryScopeEnv,
   loadConfig,
   planTopics,
   readExistingTopics,
@@ -367,12 +367,9 @@ export async function observeDiscovery(
   aws: AwsClients,
   env: NodeJS.ProcessEnv,
 ): Promise<DiscoveryObservation> {
-  const { SQS_QUEUE_URLS, POLL_SOURCES, ACCOUNTS_ALLOW, ACCOUNTS_DENY, REGIONS_ALLOW, REGIONS_DENY } =
-    discoveryEnv;
-  const shape = { SQS_QUEUE_URLS, POLL_SOURCES, ACCOUNTS_ALLOW, ACCOUNTS_DENY, REGIONS_ALLOW, REGIONS_DENY };
-  let settings: Config<typeof shape>;
+  let settings: Config<typeof discoveryScopeEnv>;
   try {
-    settings = loadConfig(shape, env);
+    settings = loadConfig(discoveryScopeEnv, env);
     aws.useSourceRoles(
       stageSourceRoles(
         { SOURCE_ROLES: env.SOURCE_ROLES, AWS_REGION: aws.defaultRegion },
