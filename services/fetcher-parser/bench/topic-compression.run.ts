@@ -1,5 +1,6 @@
 /**
- * What KAFKA_COMPRESSION costs and saves on the records topic (`npm run bench:compression -w @trailstream/e2e`; `npm run bench` runs it too):
+ * What KAFKA_COMPRESSION costs and saves on the records topic (`npm run bench:compression -w
+ * @trailstream/fetcher-parser`; the root's `npm run bench` and `npm run bench:e2e` run it too, last):
  * the fetcher-parser, in this process with its own settings and handler, reads a synthetic trail of real
  * CloudTrail records from the S3 emulator and writes the records topic once per compression and
  * records-topic partition count; then a read-committed consumer reads the topic back. Measured: the
@@ -7,9 +8,9 @@
  * only when the broker runs on this machine), and this process's CPU per record for each phase.
  * Writes JSON to COMPRESSION_BENCH_OUTPUT (default bench/results/topic-compression.json), which the script prints.
  *
- * Its own settings, apart from the pipeline bench's BENCH_*: COMPRESSION_BENCH_RECORDS (20,000),
- * COMPRESSION_BENCH_RECORDS_PER_FILE (250), COMPRESSION_BENCH_PARTITIONS (4,12), COMPRESSION_BENCH_CODECS
- * (none,gzip,zstd).
+ * Its own settings, apart from the BENCH_* of fetcher-bench.ts and the e2e pipeline bench:
+ * COMPRESSION_BENCH_RECORDS (20,000), COMPRESSION_BENCH_RECORDS_PER_FILE (250), COMPRESSION_BENCH_PARTITIONS
+ * (4,12), COMPRESSION_BENCH_CODECS (none,gzip,zstd).
  */
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -17,7 +18,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { fetcherParserEnv, fetcherParserOptions, startFetcherParser } from '@trailstream/fetcher-parser';
 import {
   createKafka,
   createLogger,
@@ -39,6 +39,8 @@ import {
 import { type Admin, ConfigResourceTypes, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { expect, it } from 'vitest';
+import { fetcherParserEnv, fetcherParserOptions } from '../src/config.js';
+import { startFetcherParser } from '../src/fetcher-parser.js';
 
 const records = Number(process.env.COMPRESSION_BENCH_RECORDS ?? 20_000);
 const recordsPerFile = Number(process.env.COMPRESSION_BENCH_RECORDS_PER_FILE ?? 250);
