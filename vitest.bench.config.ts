@@ -1,24 +1,24 @@
-import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// The benchmark runs under vitest so it gets the integration tests' real endpoints (global setup) and
-// their harness unchanged; the conditions are the root config's: workspace packages from sources.
+// The *.run.ts benches run under vitest so they get the integration tests' real endpoints (global setup)
+// and their harness unchanged; workspace packages resolve to their sources, as in vitest.config.ts.
+// Each package's `bench` script names the files it runs.
 const conditions = ['@trailstream/source', 'node', 'import', 'default'];
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export default defineConfig({
-  root: repoRoot,
+  root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@trailstream/source'] } },
   test: {
-    include: ['packages/e2e/bench/*.run.ts'],
+    include: ['{packages,services}/*/bench/*.run.ts'],
     globalSetup: ['packages/testkit/src/global-setup.ts'],
     // One bench at a time: each measures CPU and disk alone on the machine.
     fileParallelism: false,
     testTimeout: 900_000,
     hookTimeout: 180_000,
-    // The recording intake keeps every accepted item in this process: a million logs need the room.
+    // The recording intake keeps every accepted item in the bench process (a million logs), and the
+    // compression bench holds the records topic it reads back: both need the room.
     execArgv: ['--max-old-space-size=8192'],
   },
 });
