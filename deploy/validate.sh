@@ -8,7 +8,8 @@
 #     Grafana dashboard charts only metrics the services define;
 #   - deploy/datadog: the dashboard and monitors against the Dashboard and Monitor schemas of Datadog's v1
 #     OpenAPI spec (vendored), every metric they query exported by a service, and the chart's Datadog
-#     autodiscovery annotations as rendered (on by default, absent when turned off).
+#     autodiscovery annotations as rendered (on by default, absent when turned off): their OpenMetrics
+#     check collects every metric the services register and none of the Node.js process defaults.
 # helm and compose-go are built from the Go module proxy into .local/tools on first use (about 3 minutes
 # on 2 cores with a cold Go cache), then reused.
 set -euo pipefail

@@ -4,12 +4,16 @@
 //   v1 OpenAPI spec (the vendored part in schema/, with its source and licence);
 // - every metric they query is one the services export as the annotations' OpenMetrics check names it
 //   (trailstream_x_total -> trailstream.x.count), or one of the Datadog Agent integrations listed below;
-// - each rendered Deployment carries the OpenMetrics check for its container (on), or none (off).
+// - each rendered Deployment carries the OpenMetrics check for its container (on), or none (off); the
+//   check's `metrics` entries collect every metric family the services register (every
+//   'trailstream_...' name in their sources, so a metric added later cannot be left out) and none of
+//   prom-client's Node.js process defaults (process_*, nodejs_*: custom metrics are billed).
 // Exits 1 naming each problem.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseAllDocuments } from 'yaml';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,6 +85,33 @@ const exported = new Set(
     ),
 );
 
+/**
+ * The family name the Agent's OpenMetrics check matches its `metrics` entries against: the raw prefix
+ * removed and, for a counter, `_total` too (its Prometheus parser names a counter family without it; the
+ * services' counters, and only they, end in `_total`).
+ */
+const familyOf = (name, type = name.endsWith('_total') ? 'counter' : 'other') =>
+  (type === 'counter' ? name.replace(/_total$/, '') : name).replace(/^trailstream_/, '');
+
+/**
+ * Whether the check collects a family, as the Agent decides (datadog_checks_base, openmetrics v2
+ * MetricTransformer): an entry without regular expression characters is an exact name, any other a
+ * regular expression searched for anywhere in the name (Python's re.search).
+ */
+function collects(entries, family) {
+  return entries.some((entry) =>
+    /^[A-Za-z0-9_]+$/.test(entry) ? entry === family : new RegExp(entry).test(family),
+  );
+}
+
+/** Every metric family the services register, and prom-client's defaults (GET /metrics serves both). */
+const registered = [...exported].map((name) => familyOf(name)).sort();
+const defaultsRegistry = new Registry();
+collectDefaultMetrics({ register: defaultsRegistry });
+const processDefaults = (await defaultsRegistry.getMetricsAsJSON()).map((m) => familyOf(m.name, m.type));
+if (registered.length === 0) problems.push("no trailstream_* metric found in the services' sources");
+if (processDefaults.length === 0) problems.push("no default metric from prom-client's collectDefaultMetrics");
+
 /** The Prometheus names a Datadog name can come from: counters lose `_total` for `.count`. */
 function prometheusNames(datadogName) {
   const base = `trailstream_${datadogName.slice('trailstream.'.length).replace(/\.(count|sum|bucket)$/, '')}`;
@@ -134,15 +165,25 @@ for (let i = 0; i < args.length; i += 3) {
       );
     if (instance?.namespace !== 'trailstream' || instance?.raw_metric_prefix !== 'trailstream_')
       problems.push(`${where}: the check must name metrics trailstream.* as deploy/datadog queries them`);
-    // The check's patterns match names without the raw prefix: each metric queried must match one.
-    const patterns = (instance?.metrics ?? []).map((pattern) => new RegExp(`^(?:${pattern})$`));
+    // The check's entries match family names without the raw prefix: each metric queried must match one,
+    // and so must every family the services register; no Node.js process default may.
+    const entries = instance?.metrics ?? [];
     for (const metric of named) {
       if (!metric.startsWith('trailstream.')) continue;
-      const [base] = prometheusNames(metric);
-      const unprefixed = base.slice('trailstream_'.length);
-      if (!patterns.some((pattern) => pattern.test(unprefixed) || pattern.test(`${unprefixed}_total`)))
+      const family = prometheusNames(metric)[0].slice('trailstream_'.length);
+      if (!collects(entries, family))
         problems.push(`${where}: the check's metrics patterns do not collect ${metric}`);
     }
+    const missed = registered.filter((family) => !collects(entries, family));
+    if (missed.length > 0)
+      problems.push(
+        `${where}: the check's metrics patterns do not collect trailstream_${missed.join(', trailstream_')}`,
+      );
+    const billed = processDefaults.filter((family) => collects(entries, family));
+    if (billed.length > 0)
+      problems.push(
+        `${where}: the check's metrics patterns collect the Node.js defaults ${billed.join(', ')}`,
+      );
     annotated++;
   }
 }
@@ -153,5 +194,6 @@ if (problems.length > 0) {
 }
 console.log(
   `dashboard (${dashboard.widgets.length} widgets) and ${monitors.length} monitors valid against Datadog's v1 API; ` +
-    `${named.size} metrics, all exported; ${annotated} annotated deployments checked`,
+    `${named.size} metrics, all exported; ${annotated} annotated deployments checked, each collecting all ` +
+    `${registered.length} registered metric families and none of the ${processDefaults.length} Node.js defaults`,
 );

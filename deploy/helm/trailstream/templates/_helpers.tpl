@@ -197,15 +197,22 @@ creates them all): every topic's name, the partitions, the state topics' setting
 
 {{/*
 The Datadog Agent's OpenMetrics check for one stage's /metrics: trailstream_emitter_delivered_total becomes
-trailstream.emitter_delivered.count (the names deploy/datadog uses), tagged with the stage. The patterns
-match names without the raw prefix and leave out the Node.js process metrics (custom metrics are billed).
+trailstream.emitter_delivered.count (the names deploy/datadog uses), tagged with the stage. The entries
+match names without the raw prefix (a counter's without _total): a plain name exactly, a regular
+expression by search, hence anchored. They cover every family the services register, each stage's own
+(discovery_, fetcher_, filter_mapper_, emitter_, integrity_) and the shared runtime's (dead letters,
+Kafka transactions, refusals and blocked partitions, the audit ledger), and leave out the Node.js process
+metrics (process_*, nodejs_*; custom metrics are billed). deploy/datadog/validate.mjs checks both ways.
 */}}
 {{- define "trailstream.openmetricsCheck" -}}
+{{- $families := list
+  "^discovery_" "^fetcher_" "^filter_mapper_" "^emitter_" "^integrity_" "^audit_"
+  "dead_letters" "transaction_seconds" "kafka_refusals" "partitions_blocked" -}}
 {{- $instance := dict
   "openmetrics_endpoint" "http://%%host%%:8080/metrics"
   "namespace" "trailstream"
   "raw_metric_prefix" "trailstream_"
-  "metrics" (list "dead_letters" "discovery_.*" "fetcher_.*" "filter_mapper_.*" "emitter_.*")
+  "metrics" $families
   "tags" (list (printf "trailstream_stage:%s" .stage))
   "min_collection_interval" .autodiscovery.collectionIntervalSeconds -}}
 {{- dict "openmetrics" (dict "instances" (list $instance)) | toJson -}}
