@@ -1,46 +1,113 @@
 #!/usr/bin/env node
-// Asserts least privilege in a chart rendered with its default values (or with more stages and source
-// roles on), and in the chart's templates:
-//   - one ServiceAccount per stage; only discovery, fetcher-parser and integrity mount a token, and only
-//     they may carry an IAM role annotation;
+// Asserts least privilege in a chart rendered with its default values (or with more stages, source roles
+// or MSK IAM on), and in the chart's templates:
+//   - one ServiceAccount per stage and one for the topics Job (when the chart makes them; else every pod,
+//     the Job included, runs as the one named); a pod mounts its token only if it calls AWS: discovery,
+//     fetcher-parser and integrity always, and with aws-msk-iam (the Kafka tokens are signed with the pod's
+//     AWS credentials) every stage and the Job; without it filter-mapper, emitter and the Job mount none;
+//   - only a process that mounts its token may carry an IAM role annotation; given the values file it was
+//     rendered with, each ServiceAccount carries exactly its own serviceAccount.awsRoleArns.<process>;
 //   - source roles' external ids only as files from Secrets (never an environment value), mounted only
 //     in the stages that assume those roles;
 //   - a NetworkPolicy by default, with both Ingress and Egress restricted;
 //   - no pod annotation is computed from a Secret (a hash of it can be brute-forced offline).
-// Usage: node deploy/check-least-privilege.mjs <rendered.yaml> <templates-dir>
+// Usage: node deploy/check-least-privilege.mjs <rendered.yaml> <templates-dir> [<values.yaml>]
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
-const [renderedPath, templatesDir] = process.argv.slice(2);
+const [renderedPath, templatesDir, valuesPath] = process.argv.slice(2);
 const objects = parseAllDocuments(await readFile(renderedPath, 'utf8'))
   .map((document) => document.toJSON())
   .filter((object) => object !== null);
 const problems = [];
 const awsStages = new Set(['discovery', 'fetcher-parser', 'integrity']);
 const coreStages = ['discovery', 'fetcher-parser', 'filter-mapper', 'emitter'];
+/** serviceAccount.awsRoleArns keys by component (the app.kubernetes.io/component label). */
+const roleKeys = {
+  discovery: 'discovery',
+  'fetcher-parser': 'fetcherParser',
+  integrity: 'integrity',
+  'filter-mapper': 'filterMapper',
+  emitter: 'emitter',
+  topics: 'topics',
+};
+const roleArns = valuesPath
+  ? (parse(await readFile(valuesPath, 'utf8'))?.serviceAccount?.awsRoleArns ?? {})
+  : null;
 
+const component = (object) => object.metadata.labels?.['app.kubernetes.io/component'];
+const roleOf = (account) => account?.metadata.annotations?.['eks.amazonaws.com/role-arn'];
 const accounts = new Map(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => [o.metadata.name, o]));
 const deployments = objects.filter((o) => o.kind === 'Deployment');
-const stagesDeployed = deployments.map((d) => d.metadata.labels['app.kubernetes.io/component']);
+const jobs = objects.filter((o) => o.kind === 'Job' && component(o) === 'topics');
+const stagesDeployed = deployments.map(component);
 for (const stage of coreStages) {
   if (!stagesDeployed.includes(stage)) problems.push(`no ${stage} Deployment`);
 }
-const accountsUsed = new Set();
+/** With aws-msk-iam every process signs its Kafka tokens with its AWS credentials. */
+const mskIam = [...deployments, ...jobs].some((workload) =>
+  workload.spec.template.spec.containers[0].env?.some(
+    (variable) => variable.name === 'KAFKA_SASL_MECHANISM' && variable.value === 'aws-msk-iam',
+  ),
+);
+const callsAws = (process) => awsStages.has(process) || mskIam;
+// topics.create: the stages get CREATE_TOPICS=true and the topics Job runs (and is checked like them).
+const createsTopics = deployments.some((deployment) =>
+  deployment.spec.template.spec.containers[0].env?.some(
+    (variable) => variable.name === 'CREATE_TOPICS' && variable.value === 'true',
+  ),
+);
+if (createsTopics !== (jobs.length === 1))
+  problems.push(`CREATE_TOPICS is ${createsTopics} but ${jobs.length} topics Jobs are rendered`);
+
+// The pods' ServiceAccounts and tokens: the stages' Deployments and the topics Job alike.
+const accountsUsed = new Map();
+for (const workload of [...deployments, ...jobs]) {
+  const process = component(workload);
+  const what = workload.kind === 'Job' ? 'topics Job' : process;
+  const pod = workload.spec.template.spec;
+  const name = pod.serviceAccountName;
+  if (accounts.size > 0) {
+    // The chart makes the ServiceAccounts: each pod its own, named for it.
+    const account = accounts.get(name);
+    if (!name) problems.push(`${what}: no serviceAccountName (the namespace's default ServiceAccount)`);
+    else if (!account) problems.push(`${what}: ServiceAccount ${name} is not rendered`);
+    else if (component(account) !== process)
+      problems.push(`${what}: runs as ServiceAccount ${name}, which is ${component(account)}'s`);
+    if (accountsUsed.has(name))
+      problems.push(`${what}: shares ServiceAccount ${name} with ${accountsUsed.get(name)}`);
+    if (!callsAws(process) && roleOf(account)) {
+      problems.push(`${what}: its ServiceAccount has an IAM role but it calls no AWS API`);
+    }
+  } else if (!name || [...accountsUsed.keys()].some((other) => other !== name)) {
+    // serviceAccount.create=false: every pod runs as the one ServiceAccount named (serviceAccount.name).
+    problems.push(`${what}: runs as ${name ?? 'no named ServiceAccount'}, not as the stages' one`);
+  }
+  accountsUsed.set(name, what);
+  if (pod.automountServiceAccountToken !== callsAws(process)) {
+    problems.push(
+      `${what}: automountServiceAccountToken is ${pod.automountServiceAccountToken}, expected ${callsAws(process)}` +
+        (mskIam ? ' (aws-msk-iam: every process signs its Kafka tokens with its AWS credentials)' : ''),
+    );
+  }
+}
+if (accounts.size > 0) {
+  for (const [name, account] of accounts) {
+    if (!accountsUsed.has(name)) problems.push(`ServiceAccount ${name} is used by no pod`);
+    if (account.automountServiceAccountToken !== false)
+      problems.push(`ServiceAccount ${name}: automountServiceAccountToken must be false (the pods decide)`);
+    if (roleArns) {
+      const expected = roleArns[roleKeys[component(account)]] || undefined;
+      if (roleOf(account) !== expected)
+        problems.push(`ServiceAccount ${name}: IAM role ${roleOf(account)}, expected ${expected} (its own)`);
+    }
+  }
+}
+
 for (const deployment of deployments) {
-  const stage = deployment.metadata.labels['app.kubernetes.io/component'];
+  const stage = component(deployment);
   const pod = deployment.spec.template.spec;
-  const account = accounts.get(pod.serviceAccountName);
-  if (!account) problems.push(`${stage}: ServiceAccount ${pod.serviceAccountName} is not rendered`);
-  if (accountsUsed.has(pod.serviceAccountName))
-    problems.push(`${stage}: shares ServiceAccount ${pod.serviceAccountName}`);
-  accountsUsed.add(pod.serviceAccountName);
-  if (pod.automountServiceAccountToken !== awsStages.has(stage)) {
-    problems.push(`${stage}: automountServiceAccountToken is ${pod.automountServiceAccountToken}`);
-  }
-  if (!awsStages.has(stage) && account?.metadata.annotations?.['eks.amazonaws.com/role-arn']) {
-    problems.push(`${stage}: has an IAM role but calls no AWS API`);
-  }
   const container = pod.containers[0];
   const sourceRoles = container.env?.find((variable) => variable.name === 'SOURCE_ROLES');
   if (sourceRoles && !awsStages.has(stage)) problems.push(`${stage}: has SOURCE_ROLES but calls no AWS API`);
@@ -94,6 +161,12 @@ if (problems.length > 0) {
   for (const problem of problems) console.error(`least privilege: ${problem}`);
   process.exit(1);
 }
+const tokens = [...deployments, ...jobs].filter((w) => w.spec.template.spec.automountServiceAccountToken);
 console.log(
-  `least privilege holds: ${accountsUsed.size} ServiceAccounts, one per stage; NetworkPolicy on by default; no annotation hashes a Secret`,
+  `least privilege holds${mskIam ? ' (aws-msk-iam)' : ''}: ` +
+    (accounts.size > 0
+      ? `${accounts.size} ServiceAccounts, one per stage and the topics Job${roleArns ? ', each with its own IAM role' : ''}`
+      : `every pod runs as ServiceAccount ${[...accountsUsed.keys()][0]}`) +
+    `; a token in ${tokens.map((w) => (w.kind === 'Job' ? 'the topics Job' : component(w))).join(', ') || 'no pod'}` +
+    '; NetworkPolicy on by default; no annotation hashes a Secret',
 );

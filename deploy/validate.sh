@@ -2,6 +2,9 @@
 # Validates the deploy files without a cluster or a Docker engine; exits non-zero on any failure.
 #   - the Helm chart: helm lint, helm template with the default values and each ci/*-values.yaml, every
 #     rendered object checked against the Kubernetes/KEDA/prometheus-operator schemas (offline);
+#   - least privilege as rendered: a ServiceAccount per stage and for the topics Job, a token only in the
+#     pods that call AWS (with aws-msk-iam every stage and the Job, for their Kafka tokens; without it
+#     not filter-mapper, emitter or the Job), each ServiceAccount with its own IAM role;
 #   - docker-compose.yml: loaded by the Compose specification's reference parser (compose-go);
 #   - the environment compose and the chart give each process passes that process's own config validation;
 #   - the shell scripts' syntax, the JSON files, the chart's copy of the default rules, and that the
@@ -48,9 +51,17 @@ for values in "$chart"/ci/*-values.yaml; do
   "$helm" template trailstream "$chart" --kube-version "$kube_version" -f "$values" >"$rendered/$(basename "$values")"
 done
 
-step "chart: least privilege (per-stage ServiceAccounts, NetworkPolicy by default, no annotation hashes a Secret)"
+step "chart: least privilege (a ServiceAccount per stage and for the topics Job, each its own IAM role; a token only where AWS is called, every process with MSK IAM; NetworkPolicy by default; no annotation hashes a Secret)"
+# Without MSK IAM: only discovery, fetcher-parser and integrity mount a token, filter-mapper, emitter and
+# the topics Job none. With aws-msk-iam (ci/msk-iam-values.yaml): every Deployment and the Job mount it and
+# run as their own ServiceAccount, each carrying its own role; with serviceAccount.create=false, all run
+# as serviceAccount.name.
 node deploy/check-least-privilege.mjs "$rendered/default.yaml" "$chart/templates"
-node deploy/check-least-privilege.mjs "$rendered/all-enabled-values.yaml" "$chart/templates"
+node deploy/check-least-privilege.mjs "$rendered/all-enabled-values.yaml" "$chart/templates" "$chart/ci/all-enabled-values.yaml"
+node deploy/check-least-privilege.mjs "$rendered/msk-iam-values.yaml" "$chart/templates" "$chart/ci/msk-iam-values.yaml"
+"$helm" template trailstream "$chart" --kube-version "$kube_version" -f "$chart/ci/msk-iam-values.yaml" \
+  --set serviceAccount.create=false,serviceAccount.name=trailstream >"$rendered/msk-iam-shared-account.yaml"
+node deploy/check-least-privilege.mjs "$rendered/msk-iam-shared-account.yaml" "$chart/templates"
 
 step "chart: Datadog autodiscovery annotations (OpenMetrics check) on every stage, and none when turned off"
 "$helm" template trailstream "$chart" --kube-version "$kube_version" \
@@ -79,6 +90,10 @@ refused() { # <--set assignment>
 refused kafka.sasl.mechanism=aws-msk-iam
 refused kafka.sasl.mechanism=aws-msk-iam,kafka.tls.enabled=true,stages.emitter.keda.enabled=true
 refused stages.emiter.replicas=2
+refused serviceAccount.awsRoleArns.emiter=arn:aws:iam::123456789012:role/trailstream-emitter
+# A role for a process that calls no AWS API without MSK IAM is refused, not annotated unused.
+refused serviceAccount.awsRoleArns.emitter=arn:aws:iam::123456789012:role/trailstream-emitter
+refused serviceAccount.awsRoleArns.topics=arn:aws:iam::123456789012:role/trailstream-topics
 refused stages.emitter.autoscaling.enabled=true,stages.emitter.keda.enabled=true
 # An external id only from a Secret; a source role names exactly one of bucket and queueUrl.
 source_role='sourceRoles[0].roleArn=arn:aws:iam::111122223333:role/trailstream-reader'

@@ -83,6 +83,31 @@ emitter:
   groupVariable: KAFKA_GROUP_ID
 {{- end -}}
 
+{{/*
+Whether a process's pod mounts its ServiceAccount token for IRSA (ctx: root, key: a stageFacts key, or
+"topics" for the topics Job): the stages that call AWS APIs always; every process with aws-msk-iam, whose
+Kafka tokens are signed with the pod's AWS credentials. Without MSK IAM, filter-mapper, emitter and the
+Job call no AWS API and mount none.
+*/}}
+{{- define "trailstream.mountsAwsToken" -}}
+{{- $facts := include "trailstream.stageFacts" .root | fromYaml -}}
+{{- $callsAws := (get $facts .key | default dict).callsAws | default false -}}
+{{- or $callsAws (eq (include "trailstream.kafkaSaslMechanism" .root) "aws-msk-iam") -}}
+{{- end -}}
+
+{{/*
+The IAM role of a process's ServiceAccount (ctx: root, key as above): serviceAccount.awsRoleArns.<key>. A
+role for a process that would not mount its token (filter-mapper, emitter, the topics Job without
+aws-msk-iam) is refused rather than annotated unused.
+*/}}
+{{- define "trailstream.awsRoleArn" -}}
+{{- $roleArn := get .root.Values.serviceAccount.awsRoleArns .key | default "" -}}
+{{- if and $roleArn (ne (include "trailstream.mountsAwsToken" .) "true") -}}
+{{- fail (printf "serviceAccount.awsRoleArns.%s is only used with kafka.sasl.mechanism=aws-msk-iam (that process calls no AWS API otherwise): leave it empty" .key) -}}
+{{- end -}}
+{{- $roleArn -}}
+{{- end -}}
+
 {{/* Secrets: the chart's own when values carry the secret, else the named existing one. */}}
 {{- define "trailstream.kafkaSecretName" -}}
 {{- default (printf "%s-kafka" (include "trailstream.fullname" .)) .Values.kafka.sasl.existingSecret -}}
@@ -122,7 +147,7 @@ emitter:
   value: /etc/trailstream/kafka-ca/{{ .Values.kafka.tls.caSecret.key }}
 {{- end }}
 {{- if eq $mechanism "aws-msk-iam" }}
-{{- /* Tokens signed with the pod's AWS credentials (IRSA: serviceAccount.awsRoleArn); no user or password. */}}
+{{- /* Tokens signed with the pod's AWS credentials (IRSA: serviceAccount.awsRoleArns.<process>); no user or password. */}}
 - name: KAFKA_SASL_MECHANISM
   value: "aws-msk-iam"
 - name: KAFKA_AWS_REGION
