@@ -1,0 +1,75 @@
+import { collectFor, createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
+import type { Producer } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
+import { StageFailed } from './partition-loop.js';
+import { type RunningStage, runTransactionalStage } from './transactional-stage.js';
+
+const kafka = testKafka();
+const logger = createLogger('test', { level: 'silent' });
+const running: RunningStage[] = [];
+const others: Producer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((stage) => stage.stop().catch(() => undefined)));
+  await Promise.all(others.splice(0).map((producer) => producer.disconnect().catch(() => undefined)));
+});
+
+describe('a stage whose transactional ids another process keeps taking', () => {
+  it('gives up after maxTransactionAttempts fenced transactions in a row, having committed nothing', async () => {
+    const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
+    const groupId = uniqueName('fenced');
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: topics.input, messages: [{ key: 'k', value: 'only' }] });
+    await producer.disconnect();
+
+    let fatal: Error | undefined;
+    let handled = 0;
+    const stage = await runTransactionalStage({
+      kafka,
+      logger,
+      registry: new Registry(),
+      stage: 'fetcher-parser',
+      groupId,
+      inputTopic: topics.input,
+      deadLetterTopic: topics.dlq,
+      outputTopics: [topics.output],
+      transactionalIdPrefix: groupId,
+      retryPolicy: { initialMs: 10, maxMs: 100, factor: 2 },
+      maxTransactionAttempts: 3,
+      onFatal: (error) => {
+        fatal = error;
+      },
+      // A second deployment with the same transactional ids (a copied release, a wrong prefix) starts a
+      // producer with the partition's id while each transaction is open, which fences this one.
+      handle: async (message, output) => {
+        handled += 1;
+        const other = kafka.producer({
+          transactionalId: `${groupId}-${topics.input}-0`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        others.push(other);
+        await other.connect();
+        await (await other.transaction()).abort();
+        await output.send(topics.output, [{ key: message.key, value: 'never committed' }]);
+      },
+    });
+    running.push(stage);
+
+    const deadline = Date.now() + 60_000;
+    while (!fatal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fatal).toBeInstanceOf(StageFailed);
+    expect(fatal!.message).toMatch(/3 transactions in a row were fenced/);
+    expect(fatal!.message).toMatch(/another process may share this stage's transactional ids/);
+    expect(handled).toBeGreaterThanOrEqual(3);
+    expect(await collectFor(kafka, topics.output, 2_000)).toEqual([]);
+    const admin = kafka.admin();
+    await admin.connect();
+    const [offsets] = await admin
+      .fetchOffsets({ groupId, topics: [topics.input] })
+      .finally(() => admin.disconnect());
+    expect(offsets!.partitions[0]!.offset).toBe('-1');
+  }, 90_000);
+});
