@@ -1,7 +1,15 @@
+import {
+  KafkaJSConnectionError,
+  KafkaJSError,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNonRetriableError,
+  KafkaJSProtocolError,
+} from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import {
   classifyChunkFailure,
   DeadLetterAfterAbort,
+  isKafkaUnreachable,
   KafkaStepError,
   kafkaErrorType,
   kafkaRefusalKind,
@@ -88,5 +96,46 @@ describe('kafkaErrorType and kafkaRefusalKind', () => {
     ['REBALANCE_IN_PROGRESS', 'other'],
   ])('%s is a %s refusal', (type, kind) => {
     expect(kafkaRefusalKind(type)).toBe(kind);
+  });
+});
+
+describe('isKafkaUnreachable', () => {
+  // kafkajs' typings lag its constructors: at run time these take a cause, and a protocol error the
+  // fields of the broker's answer.
+  const nonRetriable = (message: string, cause?: Error) =>
+    new (KafkaJSNonRetriableError as unknown as new (e: string, options: { cause?: Error }) => Error)(
+      message,
+      { cause },
+    );
+  const coordinatorNotFound = () =>
+    new (KafkaJSGroupCoordinatorNotFound as unknown as new (e: string) => Error)(
+      'Failed to find group coordinator',
+    );
+  const answered = new (KafkaJSProtocolError as unknown as new (e: object) => Error)({
+    type: 'TOPIC_AUTHORIZATION_FAILED',
+    code: 29,
+    retriable: false,
+    message: 'Not authorized to access topics: [Topic authorization failed]',
+  });
+
+  it('is true for a broker or coordinator that could not be reached, however kafkajs wrapped it', () => {
+    // As kafkajs reports a transaction commit while the broker restarts: its retries spent on finding
+    // the coordinator, what it throws is not retriable, so its consumer would stop for good.
+    const commitDuringRestart = nonRetriable('Failed to find group coordinator', coordinatorNotFound());
+    expect(isKafkaUnreachable(commitDuringRestart)).toBe(true);
+    expect(isKafkaUnreachable(new KafkaStepError('commit failed', [], { cause: commitDuringRestart }))).toBe(
+      true,
+    );
+    expect(isKafkaUnreachable(new KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:9092'))).toBe(true);
+    expect(
+      isKafkaUnreachable(nonRetriable('retries spent', new KafkaJSConnectionError('Connection timeout'))),
+    ).toBe(true);
+  });
+
+  it("is false for what Kafka answered, and for errors that are not Kafka's", () => {
+    expect(isKafkaUnreachable(answered)).toBe(false);
+    expect(isKafkaUnreachable(nonRetriable('bad config', new KafkaJSError('bad config')))).toBe(false);
+    expect(isKafkaUnreachable(new Error('S3 is throttling'))).toBe(false);
+    expect(isKafkaUnreachable('not an error')).toBe(false);
   });
 });

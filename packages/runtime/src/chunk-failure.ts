@@ -53,6 +53,26 @@ export function kafkaErrorType(error: unknown, depth = 0): string | null {
   return kafkaErrorType(cause, depth + 1);
 }
 
+/** kafkajs' names for a broker or coordinator it could not reach (not for anything a broker answered). */
+const UNREACHABLE = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSGroupCoordinatorNotFound',
+]);
+
+/**
+ * Whether Kafka could not be reached, anywhere in an error's causes. kafkajs calls some of these not
+ * retriable once its own retries are spent (a transaction's coordinator not found while the broker
+ * restarts), and a consumer that crashes on one is never restarted: the stage retries them itself.
+ */
+export function isKafkaUnreachable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 8) return false;
+  if (UNREACHABLE.has(error.name)) return true;
+  return isKafkaUnreachable(error.cause, depth + 1);
+}
+
 export function kafkaRefusalKind(type: string | null): KafkaRefusalKind {
   return (type && REFUSAL_KINDS[type]) || 'other';
 }

@@ -17,6 +17,7 @@ export {
   secretValuesIn,
   serviceEnv,
 } from './config.js';
+export { exitForRestart, onConsumerGivenUp } from './consumer-crash.js';
 export {
   buildDeadLetter,
   DEAD_LETTER_REASON_HEADER,

@@ -2,7 +2,13 @@ import { type BackoffPolicy, backoffDelay, backoffPolicies, retry } from '@trail
 import type { Stage } from '@trailstream/schemas';
 import type { CompressionTypes, EachBatchPayload, Transaction } from 'kafkajs';
 import type { StageAudit } from './audit/stage-audit.js';
-import { classifyChunkFailure, KafkaStepError, kafkaErrorType, kafkaRefusalKind } from './chunk-failure.js';
+import {
+  classifyChunkFailure,
+  isKafkaUnreachable,
+  KafkaStepError,
+  kafkaErrorType,
+  kafkaRefusalKind,
+} from './chunk-failure.js';
 import { buildDeadLetter, fittingDeadLetterMessage } from './dead-letter.js';
 import type { FailedMessages } from './failed-messages.js';
 import type { Logger } from './logger.js';
@@ -84,7 +90,7 @@ class OutputRefused extends Error {
 class ChunkRetry extends Error {
   constructor(
     readonly error: unknown,
-    readonly why: 'handler' | 'refused' | 'isolate' | 'blocked' | 'fenced',
+    readonly why: 'handler' | 'refused' | 'isolate' | 'blocked' | 'fenced' | 'unreachable',
     readonly blocked?: { topic: string; type: string },
   ) {
     super('chunk to be retried');
@@ -343,6 +349,21 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
   }
 
   /**
+   * A broker or coordinator out of reach (restarting, a network blip), while beginning, producing or
+   * committing, is retried here: kafkajs calls some of these final once its own retries are spent, and
+   * its consumer would then stop for good.
+   */
+  async function unreachableAsRetry(
+    partition: number,
+    thrown: unknown,
+    isStale: () => boolean,
+  ): Promise<unknown> {
+    if (thrown instanceof ChunkRetry || isStale() || !isKafkaUnreachable(thrown)) return thrown;
+    await producers.drop(partition);
+    return new ChunkRetry(thrown, 'unreachable');
+  }
+
+  /**
    * Commits one chunk, handling it again until each message is produced or dead-lettered: after a
    * backoff when a handler threw, at once when a message was refused, and for as long as Kafka refuses
    * writes for every message (the partition is then held still and reported).
@@ -364,7 +385,8 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
         try {
           await transactChunk(partition, messages, heartbeat, isStale, isolate, committed);
           context.health.unblock(partition);
-        } catch (error) {
+        } catch (thrown) {
+          const error = await unreachableAsRetry(partition, thrown, isStale);
           if (!(error instanceof ChunkRetry)) throw error;
           last = error;
           if (error.why === 'isolate') isolate = true;

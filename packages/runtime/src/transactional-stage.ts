@@ -4,6 +4,7 @@ import { CompressionTypes, type Consumer, type Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { StageAudit } from './audit/stage-audit.js';
 import { type Config, env } from './config.js';
+import { exitForRestart, onConsumerGivenUp } from './consumer-crash.js';
 import { FailedMessages } from './failed-messages.js';
 import { compressionType } from './kafka-compression.js';
 import type { Logger } from './logger.js';
@@ -50,7 +51,10 @@ export interface TransactionalStageOptions {
   maxTransactionAttempts?: number;
   /** The topics the handler produces to, besides the dead-letter topic: their `max.message.bytes` bound each batch. */
   outputTopics: readonly string[];
-  /** The stage cannot go on; by default the error is logged and the process exits 70, for the orchestrator to restart it. */
+  /**
+   * The stage cannot go on (its transactions keep being fenced, or kafkajs gave up on its consumer); by
+   * default the error is logged and the process exits 70, for the orchestrator to restart it.
+   */
   onFatal?: (error: Error) => void;
   retryPolicy?: BackoffPolicy;
   /** Runs after each (re)assignment and before any message of the new assignment is handled. */
@@ -127,12 +131,7 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
     options.deadLetterTopic,
   ]);
   log.info({ maxMessageBytes: Object.fromEntries(batchLimits) }, 'output topics read');
-  const onFatal =
-    options.onFatal ??
-    ((error: Error) => {
-      log.fatal({ err: error }, 'the stage cannot go on; exiting for a restart');
-      process.exit(70);
-    });
+  const onFatal = options.onFatal ?? exitForRestart(log);
   let ready = false;
   let assignment: Promise<void> = Promise.resolve();
 
@@ -156,9 +155,8 @@ export async function runTransactionalStage(options: TransactionalStageOptions):
       .then(() => options.audit?.ledger.restore(kafka, partitions, log))
       .then(() => options.onPartitionsAssigned?.(partitions));
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
+  onConsumerGivenUp(consumer, log, onFatal, () => {
     ready = false;
-    log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
   });
 
   await consumer.connect();

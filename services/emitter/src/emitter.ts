@@ -8,7 +8,14 @@ import {
   RateBudget,
 } from '@trailstream/datadog';
 import { backoffPolicies } from '@trailstream/retry';
-import { AuditLedger, DeadLetterPublisher, type StageContext, type StartedStage } from '@trailstream/runtime';
+import {
+  AuditLedger,
+  DeadLetterPublisher,
+  exitForRestart,
+  onConsumerGivenUp,
+  type StageContext,
+  type StartedStage,
+} from '@trailstream/runtime';
 import { type EachBatchPayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import type { EmitterSettings } from './config.js';
 import { deliverMessages } from './deliver-messages.js';
@@ -18,7 +25,12 @@ import { createEmitterMetrics } from './metrics.js';
 import { PartitionCommitter } from './partition-committer.js';
 import { SettledPrefix } from './settled-prefix.js';
 
-export type EmitterOptions = EmitterSettings & StageContext & { apiKey: ApiKey };
+export type EmitterOptions = EmitterSettings &
+  StageContext & {
+    apiKey: ApiKey;
+    /** kafkajs gave up on the consumer; by default the process exits 70, for the orchestrator to restart it. */
+    onFatal?: (error: Error) => void;
+  };
 
 export interface RunningEmitter extends StartedStage {
   /** Consuming, Datadog accepts the key, and its address answers as Datadog does. */
@@ -64,6 +76,9 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
     maxWaitTimeInMs: 1_000,
   });
   let consuming = false;
+  onConsumerGivenUp(consumer, logger, options.onFatal ?? exitForRestart(logger), () => {
+    consuming = false;
+  });
   const ledger = new AuditLedger({
     stage: 'emitter',
     ...options.reconciliation,

@@ -1,5 +1,5 @@
 import { collectFor, createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
-import type { Producer } from 'kafkajs';
+import { KafkaJSNonRetriableError, type Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
@@ -15,8 +15,8 @@ afterEach(async () => {
   await Promise.all(others.splice(0).map((producer) => producer.disconnect().catch(() => undefined)));
 });
 
-describe('a stage whose transactional ids another process keeps taking', () => {
-  it('gives up after maxTransactionAttempts fenced transactions in a row, having committed nothing', async () => {
+describe('a stage that cannot go on ends, rather than sit stuck', () => {
+  it('when another process keeps taking its transactional ids: after maxTransactionAttempts fenced transactions in a row, having committed nothing', async () => {
     const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
     const groupId = uniqueName('fenced');
     const producer = kafka.producer();
@@ -71,5 +71,40 @@ describe('a stage whose transactional ids another process keeps taking', () => {
       .fetchOffsets({ groupId, topics: [topics.input] })
       .finally(() => admin.disconnect());
     expect(offsets!.partitions[0]!.offset).toBe('-1');
+  }, 90_000);
+
+  it('when kafkajs gives up on its consumer (a crash it does not restart), instead of holding its partitions reading nothing', async () => {
+    const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
+    const groupId = uniqueName('given-up');
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: topics.input, messages: [{ key: 'k', value: 'only' }] });
+    await producer.disconnect();
+
+    let fatal: Error | undefined;
+    const stage = await runTransactionalStage({
+      kafka,
+      logger,
+      registry: new Registry(),
+      stage: 'filter-mapper',
+      groupId,
+      inputTopic: topics.input,
+      deadLetterTopic: topics.dlq,
+      outputTopics: [topics.output],
+      transactionalIdPrefix: groupId,
+      onFatal: (error) => {
+        fatal = error;
+      },
+      // What the stage gives back to kafkajs to recover from, and kafkajs calls final.
+      handle: async () => {
+        throw new KafkaJSNonRetriableError('the group coordinator is not there and retries are spent');
+      },
+    });
+    running.push(stage);
+
+    const deadline = Date.now() + 60_000;
+    while (!fatal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fatal?.message).toMatch(/retries are spent/);
+    expect(await stage.isReady()).toBe(false);
   }, 90_000);
 });
