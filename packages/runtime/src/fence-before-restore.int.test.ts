@@ -1,12 +1,10 @@
 import { collectFor, collectMessages, createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { sendOne, startStageOn } from '../test/stage-on-test-topics.js';
 import type { StageHandler } from './stage-message.js';
-import { type RunningStage, runTransactionalStage } from './transactional-stage.js';
+import type { RunningStage } from './transactional-stage.js';
 
 const kafka = testKafka();
-const logger = createLogger('test', { level: 'silent' });
 const running: RunningStage[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((stage) => stage.stop().catch(() => undefined)));
@@ -24,22 +22,11 @@ describe('a new owner fences the old one before restoring state', () => {
   it('an old owner that wakes while the new owner restores cannot commit: the input is delivered once', async () => {
     const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
     const groupId = uniqueName('fence');
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: topics.input, messages: [{ key: 'k', value: 'only' }] });
-    await producer.disconnect();
+    await sendOne(kafka, topics.input);
 
     const start = (handle: StageHandler, onPartitionsAssigned: (partitions: number[]) => Promise<void>) =>
-      runTransactionalStage({
-        kafka,
-        logger,
-        registry: new Registry(),
+      startStageOn(kafka, topics, groupId, {
         stage: 'fetcher-parser',
-        groupId,
-        inputTopic: topics.input,
-        deadLetterTopic: topics.dlq,
-        outputTopics: [topics.output],
-        transactionalIdPrefix: groupId,
         retryPolicy: { initialMs: 10, maxMs: 100, factor: 2 },
         onPartitionsAssigned,
         handle,

@@ -10,12 +10,11 @@ import {
 import kafkajs from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { startStageOn, type TestTopics } from '../test/stage-on-test-topics.js';
 import type { StageHandler } from './stage-message.js';
-import { type RunningStage, runTransactionalStage } from './transactional-stage.js';
+import type { RunningStage } from './transactional-stage.js';
 
 const kafka = testKafka();
-const logger = createLogger('test', { level: 'silent' });
 const running: RunningStage[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((stage) => stage.stop()));
@@ -52,22 +51,9 @@ async function committedOffset(groupId: string, topic: string): Promise<number> 
   return Number(offsets?.partitions[0]?.offset ?? -1);
 }
 
-function start(
-  topics: { input: string; output: string; dlq: string },
-  groupId: string,
-  handle: StageHandler,
-  registry = new Registry(),
-) {
-  return runTransactionalStage({
-    kafka,
-    logger,
+function start(topics: TestTopics, groupId: string, handle: StageHandler, registry = new Registry()) {
+  return startStageOn(kafka, topics, groupId, {
     registry,
-    stage: 'filter-mapper',
-    groupId,
-    inputTopic: topics.input,
-    deadLetterTopic: topics.dlq,
-    outputTopics: [topics.output],
-    transactionalIdPrefix: groupId,
     maxMessagesPerTransaction: 10,
     retryPolicy: { initialMs: 10, maxMs: 200, factor: 2 },
     handle,

@@ -1,13 +1,11 @@
 import { collectFor, createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
 import { KafkaJSNonRetriableError, type Producer } from 'kafkajs';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { sendOne, startStageOn } from '../test/stage-on-test-topics.js';
 import { StageFailed } from './partition-loop.js';
-import { type RunningStage, runTransactionalStage } from './transactional-stage.js';
+import type { RunningStage } from './transactional-stage.js';
 
 const kafka = testKafka();
-const logger = createLogger('test', { level: 'silent' });
 const running: RunningStage[] = [];
 const others: Producer[] = [];
 afterEach(async () => {
@@ -15,27 +13,23 @@ afterEach(async () => {
   await Promise.all(others.splice(0).map((producer) => producer.disconnect().catch(() => undefined)));
 });
 
+/** Resolves with the error the stage ended on, or undefined after a minute. */
+async function fatalOf(fatal: () => Error | undefined): Promise<Error | undefined> {
+  const deadline = Date.now() + 60_000;
+  while (!fatal() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  return fatal();
+}
+
 describe('a stage that cannot go on ends, rather than sit stuck', () => {
   it('when another process keeps taking its transactional ids: after maxTransactionAttempts fenced transactions in a row, having committed nothing', async () => {
     const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
     const groupId = uniqueName('fenced');
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: topics.input, messages: [{ key: 'k', value: 'only' }] });
-    await producer.disconnect();
+    await sendOne(kafka, topics.input);
 
     let fatal: Error | undefined;
     let handled = 0;
-    const stage = await runTransactionalStage({
-      kafka,
-      logger,
-      registry: new Registry(),
+    const stage = await startStageOn(kafka, topics, groupId, {
       stage: 'fetcher-parser',
-      groupId,
-      inputTopic: topics.input,
-      deadLetterTopic: topics.dlq,
-      outputTopics: [topics.output],
-      transactionalIdPrefix: groupId,
       retryPolicy: { initialMs: 10, maxMs: 100, factor: 2 },
       maxTransactionAttempts: 3,
       onFatal: (error) => {
@@ -58,11 +52,10 @@ describe('a stage that cannot go on ends, rather than sit stuck', () => {
     });
     running.push(stage);
 
-    const deadline = Date.now() + 60_000;
-    while (!fatal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(fatal).toBeInstanceOf(StageFailed);
-    expect(fatal!.message).toMatch(/3 transactions in a row were fenced/);
-    expect(fatal!.message).toMatch(/another process may share this stage's transactional ids/);
+    const error = await fatalOf(() => fatal);
+    expect(error).toBeInstanceOf(StageFailed);
+    expect(error!.message).toMatch(/3 transactions in a row were fenced/);
+    expect(error!.message).toMatch(/another process may share this stage's transactional ids/);
     expect(handled).toBeGreaterThanOrEqual(3);
     expect(await collectFor(kafka, topics.output, 2_000)).toEqual([]);
     const admin = kafka.admin();
@@ -75,23 +68,10 @@ describe('a stage that cannot go on ends, rather than sit stuck', () => {
 
   it('when kafkajs gives up on its consumer (a crash it does not restart), instead of holding its partitions reading nothing', async () => {
     const topics = await createTestTopics(kafka, { input: {}, output: {}, dlq: {} });
-    const groupId = uniqueName('given-up');
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: topics.input, messages: [{ key: 'k', value: 'only' }] });
-    await producer.disconnect();
+    await sendOne(kafka, topics.input);
 
     let fatal: Error | undefined;
-    const stage = await runTransactionalStage({
-      kafka,
-      logger,
-      registry: new Registry(),
-      stage: 'filter-mapper',
-      groupId,
-      inputTopic: topics.input,
-      deadLetterTopic: topics.dlq,
-      outputTopics: [topics.output],
-      transactionalIdPrefix: groupId,
+    const stage = await startStageOn(kafka, topics, uniqueName('given-up'), {
       onFatal: (error) => {
         fatal = error;
       },
@@ -102,9 +82,7 @@ describe('a stage that cannot go on ends, rather than sit stuck', () => {
     });
     running.push(stage);
 
-    const deadline = Date.now() + 60_000;
-    while (!fatal && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(fatal?.message).toMatch(/retries are spent/);
-    expect(await stage.isReady()).toBe(false);
+    expect((await fatalOf(() => fatal))?.message).toMatch(/retries are spent/);
+    expect(stage.isReady()).toBe(false);
   }, 90_000);
 });

@@ -10,12 +10,12 @@ import {
 } from '@trailstream/testkit';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startStageOn, type TestTopics } from '../test/stage-on-test-topics.js';
 import { DeadLetterAfterAbort } from './chunk-failure.js';
-import { createLogger } from './logger.js';
-import { type RunningStage, runTransactionalStage } from './transactional-stage.js';
+import type { StageHandler } from './stage-message.js';
+import type { RunningStage } from './transactional-stage.js';
 
 const kafka = testKafka();
-const logger = createLogger('test', { level: 'silent' });
 const running: RunningStage[] = [];
 const registry = new Registry();
 afterEach(async () => {
@@ -81,22 +81,9 @@ describe('runTransactionalStage', () => {
     await producer.disconnect();
   }
 
-  function start(
-    topics: { input: string; output: string; dlq: string },
-    groupId: string,
-    handle: Parameters<typeof runTransactionalStage>[0]['handle'],
-    maxBufferedMessages?: number,
-  ) {
-    return runTransactionalStage({
-      kafka,
-      logger,
+  function start(topics: TestTopics, groupId: string, handle: StageHandler, maxBufferedMessages?: number) {
+    return startStageOn(kafka, topics, groupId, {
       registry,
-      stage: 'filter-mapper',
-      groupId,
-      inputTopic: topics.input,
-      deadLetterTopic: topics.dlq,
-      outputTopics: [topics.output],
-      transactionalIdPrefix: groupId,
       maxMessagesPerTransaction: 7,
       maxHandlerAttempts: 3,
       retryPolicy: { initialMs: 10, maxMs: 50, factor: 2 },
