@@ -13,6 +13,8 @@ export interface DeliveryGuardOptions {
   onResumed: () => void;
   /** Whether Datadog accepts the key, for the `api_key_valid` gauge. */
   onKeyStateChange?: (valid: boolean) => void;
+  /** A pause of this cause began (true) or ended (false), for the `paused` gauge. */
+  onPauseChange?: (cause: PauseCause['cause'], paused: boolean) => void;
 }
 
 /** Why delivery is paused: Datadog refuses the key, or the address answers in a way no item causes. */
@@ -82,6 +84,7 @@ export class DeliveryGuard {
   #pause(cause: PauseCause): boolean {
     if (this.#paused !== null) return false;
     this.#paused = cause;
+    this.options.onPauseChange?.(cause.cause, true);
     this.options.onPaused();
     this.#rechecking = this.#probeUntilAccepted();
     return true;
@@ -110,6 +113,7 @@ export class DeliveryGuard {
     if (!accepted || signal.aborted) return;
     const was = this.#paused;
     this.#paused = null;
+    if (was) this.options.onPauseChange?.(was.cause, false);
     if (was?.cause === 'key-refused') this.options.onKeyStateChange?.(true);
     logger.info(
       was?.cause === 'key-refused'

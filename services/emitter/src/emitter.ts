@@ -92,6 +92,8 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
     assignment = audit.assigned((owned) => ledger.restore(kafka, owned, logger), partitions);
   });
 
+  // Both series exist from the start, so a monitor on them has data before the first pause.
+  for (const cause of ['key-refused', 'misconfigured'] as const) metrics.paused.set({ cause }, 0);
   const guard = new DeliveryGuard({
     client,
     source: options.apiKeySource,
@@ -102,6 +104,7 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
     },
     onResumed: () => consumer.resume([{ topic: inputTopic }]),
     onKeyStateChange: (valid) => metrics.apiKeyValid.set(valid ? 1 : 0),
+    onPauseChange: (cause, paused) => metrics.paused.set({ cause }, paused ? 1 : 0),
   });
   await guard.checkAtStart();
 

@@ -44,6 +44,12 @@ export function createEmitterMetrics(registry: Registry) {
       labelNames: ['partition'] as const,
       registers,
     }),
+    paused: new Gauge({
+      name: 'trailstream_emitter_paused',
+      help: '1 while consumption is paused for this cause (key-refused: Datadog refuses the API key; misconfigured: the address answers as no Datadog intake does), else 0',
+      labelNames: ['cause'] as const,
+      registers,
+    }),
     apiKeyValid: new Gauge({
       name: 'trailstream_emitter_api_key_valid',
       help: '1 while Datadog accepts the API key, 0 while consumption is paused because it refuses it',

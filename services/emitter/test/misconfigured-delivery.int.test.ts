@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { collectFor, eventually } from '@trailstream/testkit';
+import { collectFor, eventually, metricValue } from '@trailstream/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventOutput, goodKey, type Harness, startHarness, wrongKey } from './emitter-harness.js';
 
@@ -32,6 +32,12 @@ describe('emitter facing a Datadog address that is set up wrong', () => {
       ]);
       await h.produce(ids('setup', 30).map((id) => eventOutput(id)));
       await eventually(() => !h.emitter.isReady(), { what: 'the emitter reporting not ready' });
+      // What a dashboard or monitor sees of the pause, whatever its cause.
+      await eventually(
+        async () =>
+          (await metricValue(h.registry, 'trailstream_emitter_paused', { cause: 'misconfigured' })) === 1,
+        { what: 'trailstream_emitter_paused{cause="misconfigured"} 1' },
+      );
 
       await h.waitForIntake(() => deliveredTitles(h).size >= 30);
       expect(h.emitter.isReady()).toBe(true);
@@ -41,6 +47,7 @@ describe('emitter facing a Datadog address that is set up wrong', () => {
       expect(JSON.parse(paused[0]!)).toMatchObject({ level: 'error', status });
       expect(paused[0]).toContain(fix);
       expect(h.logLines.some((line) => line.includes('Datadog delivery works again'))).toBe(true);
+      expect(await metricValue(h.registry, 'trailstream_emitter_paused', { cause: 'misconfigured' })).toBe(0);
     },
   );
 
@@ -48,8 +55,10 @@ describe('emitter facing a Datadog address that is set up wrong', () => {
     harness = await startHarness({ initialKey: wrongKey });
     const h = harness;
     expect(h.emitter.isReady()).toBe(false);
+    expect(await metricValue(h.registry, 'trailstream_emitter_paused', { cause: 'key-refused' })).toBe(1);
     await writeFile(h.keyFile, `${goodKey}\n`);
     await eventually(() => h.emitter.isReady(), { what: 'the rotated key accepted' });
+    expect(await metricValue(h.registry, 'trailstream_emitter_paused', { cause: 'key-refused' })).toBe(0);
     h.logger.warn({ err: new Error(`proxy echoed dd-api-key: ${goodKey}`) }, `request with ${goodKey}`);
     expect(h.logLines.join('\n')).not.toContain(goodKey);
     expect(h.logLines.at(-1)).toContain('[REDACTED]');
