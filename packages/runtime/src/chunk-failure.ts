@@ -39,18 +39,26 @@ const REFUSAL_KINDS: Readonly<Record<string, KafkaRefusalKind>> = {
   TRANSACTION_COORDINATOR_FENCED: 'fenced',
 };
 
-/** The Kafka error name (`MESSAGE_TOO_LARGE`) anywhere in an error's causes, as kafkajs wraps them. */
-export function kafkaErrorType(error: unknown, depth = 0): string | null {
+type Wrapped = { type?: unknown; name?: unknown; cause?: unknown; errors?: unknown };
+
+/** The first answer `pick` gives for an error or anything it wraps (causes, aggregated errors), as kafkajs nests them. */
+function findInWrapped<T>(error: unknown, pick: (error: Wrapped) => T | null, depth = 0): T | null {
   if (typeof error !== 'object' || error === null || depth > 8) return null;
-  const { type, cause, errors } = error as { type?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof type === 'string' && type !== '') return type;
-  if (Array.isArray(errors)) {
-    for (const inner of errors) {
-      const found = kafkaErrorType(inner, depth + 1);
-      if (found) return found;
+  const wrapped = error as Wrapped;
+  const found = pick(wrapped);
+  if (found !== null) return found;
+  if (Array.isArray(wrapped.errors)) {
+    for (const inner of wrapped.errors) {
+      const innerFound = findInWrapped(inner, pick, depth + 1);
+      if (innerFound !== null) return innerFound;
     }
   }
-  return kafkaErrorType(cause, depth + 1);
+  return findInWrapped(wrapped.cause, pick, depth + 1);
+}
+
+/** The Kafka error name (`MESSAGE_TOO_LARGE`) anywhere in an error's causes, as kafkajs wraps them. */
+export function kafkaErrorType(error: unknown): string | null {
+  return findInWrapped(error, ({ type }) => (typeof type === 'string' && type !== '' ? type : null));
 }
 
 /** kafkajs' names for a broker or coordinator it could not reach (not for anything a broker answered). */
@@ -67,10 +75,11 @@ const UNREACHABLE = new Set([
  * retriable once its own retries are spent (a transaction's coordinator not found while the broker
  * restarts), and a consumer that crashes on one is never restarted: the stage retries them itself.
  */
-export function isKafkaUnreachable(error: unknown, depth = 0): boolean {
-  if (!(error instanceof Error) || depth > 8) return false;
-  if (UNREACHABLE.has(error.name)) return true;
-  return isKafkaUnreachable(error.cause, depth + 1);
+export function isKafkaUnreachable(error: unknown): boolean {
+  return (
+    findInWrapped(error, ({ name }) => (typeof name === 'string' && UNREACHABLE.has(name) ? true : null)) ??
+    false
+  );
 }
 
 export function kafkaRefusalKind(type: string | null): KafkaRefusalKind {
