@@ -251,7 +251,9 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     isolate: boolean,
     committed: { messages: number },
   ): Promise<void> {
-    let open = await begin(partition);
+    let open = await begin(partition).catch(async (thrown: unknown) => {
+      throw await afterAbort(partition, thrown, isStale, isolate);
+    });
     try {
       for (let index = committed.messages; index < messages.length; index++) {
         const message = messages[index]!;
@@ -296,7 +298,10 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
     }
   }
 
-  /** What an aborted chunk's failure means: the error to throw, a ChunkRetry when it is worth another go. */
+  /**
+   * What a failed chunk means (its transaction aborted, or not begun): the error to throw, a ChunkRetry
+   * when it is worth another go.
+   */
   async function afterAbort(
     partition: number,
     thrown: unknown,
@@ -313,6 +318,9 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
       });
       return new ChunkRetry(thrown.error, 'refused');
     }
+    // A broker restarting, a network blip: kafkajs may call it final, and its consumer would stop for good.
+    const unreachable = (error: unknown) =>
+      !isStale() && isKafkaUnreachable(error) ? new ChunkRetry(error, 'unreachable') : null;
     if (thrown instanceof HandlerThrew) {
       const handlerFailures = failed.failures(thrown.failed) + 1;
       const verdict = classifyChunkFailure({
@@ -324,7 +332,12 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
       failed.record(thrown.failed, handlerFailures, verdict.deadLetter);
       if (verdict.next === 'retry') return new ChunkRetry(thrown.error, 'handler');
       await producers.drop(partition);
-      return thrown.error;
+      return unreachable(thrown.error) ?? thrown.error;
+    }
+    const unreachableRetry = unreachable(thrown);
+    if (unreachableRetry) {
+      await producers.drop(partition);
+      return unreachableRetry;
     }
     const type = kafkaErrorType(thrown);
     const kind = kafkaRefusalKind(type);
@@ -349,21 +362,6 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
   }
 
   /**
-   * A broker or coordinator out of reach (restarting, a network blip), while beginning, producing or
-   * committing, is retried here: kafkajs calls some of these final once its own retries are spent, and
-   * its consumer would then stop for good.
-   */
-  async function unreachableAsRetry(
-    partition: number,
-    thrown: unknown,
-    isStale: () => boolean,
-  ): Promise<unknown> {
-    if (thrown instanceof ChunkRetry || isStale() || !isKafkaUnreachable(thrown)) return thrown;
-    await producers.drop(partition);
-    return new ChunkRetry(thrown, 'unreachable');
-  }
-
-  /**
    * Commits one chunk, handling it again until each message is produced or dead-lettered: after a
    * backoff when a handler threw, at once when a message was refused, and for as long as Kafka refuses
    * writes for every message (the partition is then held still and reported).
@@ -385,8 +383,7 @@ export function partitionLoop(context: PartitionLoopContext): (payload: EachBatc
         try {
           await transactChunk(partition, messages, heartbeat, isStale, isolate, committed);
           context.health.unblock(partition);
-        } catch (thrown) {
-          const error = await unreachableAsRetry(partition, thrown, isStale);
+        } catch (error) {
           if (!(error instanceof ChunkRetry)) throw error;
           last = error;
           if (error.why === 'isolate') isolate = true;
