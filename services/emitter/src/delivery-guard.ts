@@ -11,9 +11,7 @@ export interface DeliveryGuardOptions {
   onPaused: () => void;
   /** Called when a check passes again: resume. */
   onResumed: () => void;
-  /** Whether Datadog accepts the key, for the `api_key_valid` gauge. */
-  onKeyStateChange?: (valid: boolean) => void;
-  /** A pause of this cause began (true) or ended (false), for the `paused` gauge. */
+  /** A pause of this cause began (true) or ended (false), for the metrics. */
   onPauseChange?: (cause: PauseCause['cause'], paused: boolean) => void;
 }
 
@@ -21,6 +19,8 @@ export interface DeliveryGuardOptions {
 export type PauseCause =
   | { cause: 'key-refused'; status: number }
   | { cause: 'misconfigured'; status: number; reason: string; fix: string };
+
+export const PAUSE_CAUSES: readonly PauseCause['cause'][] = ['key-refused', 'misconfigured'];
 
 /**
  * Tracks whether anything can be delivered. While Datadog refuses the key, or the configured address
@@ -49,17 +49,14 @@ export class DeliveryGuard {
         { reason: check.reason },
         'could not validate the Datadog API key at start; continuing',
       );
-      this.options.onKeyStateChange?.(true);
     } else {
       this.options.logger.info('Datadog accepted the API key');
-      this.options.onKeyStateChange?.(true);
     }
   }
 
   /** Datadog answered 401/403. Safe to call from every partition at once. */
   refused(status: number): void {
     if (!this.#pause({ cause: 'key-refused', status })) return;
-    this.options.onKeyStateChange?.(false);
     this.options.logger.error(
       { status, recheckMs: this.options.recheckMs },
       'Datadog refused the API key: consumption paused, nothing is dead-lettered; fix DD_API_KEY or DD_API_KEY_FILE',
@@ -114,7 +111,6 @@ export class DeliveryGuard {
     const was = this.#paused;
     this.#paused = null;
     if (was) this.options.onPauseChange?.(was.cause, false);
-    if (was?.cause === 'key-refused') this.options.onKeyStateChange?.(true);
     logger.info(
       was?.cause === 'key-refused'
         ? 'Datadog accepts the API key again: consumption resumed'

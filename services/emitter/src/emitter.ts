@@ -20,7 +20,7 @@ import { type EachBatchPayload, type KafkaMessage, Partitioners } from 'kafkajs'
 import type { EmitterSettings } from './config.js';
 import { deliverMessages } from './deliver-messages.js';
 import { DeliveryAudit } from './delivery-audit.js';
-import { DeliveryGuard } from './delivery-guard.js';
+import { DeliveryGuard, PAUSE_CAUSES } from './delivery-guard.js';
 import { createEmitterMetrics } from './metrics.js';
 import { PartitionCommitter } from './partition-committer.js';
 import { SettledPrefix } from './settled-prefix.js';
@@ -92,8 +92,9 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
     assignment = audit.assigned((owned) => ledger.restore(kafka, owned, logger), partitions);
   });
 
-  // Both series exist from the start, so a monitor on them has data before the first pause.
-  for (const cause of ['key-refused', 'misconfigured'] as const) metrics.paused.set({ cause }, 0);
+  // Every series exists from the start, so a monitor on them has data before the first pause.
+  for (const cause of PAUSE_CAUSES) metrics.paused.set({ cause }, 0);
+  metrics.apiKeyValid.set(1);
   const guard = new DeliveryGuard({
     client,
     source: options.apiKeySource,
@@ -103,8 +104,10 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
       if (consuming) consumer.pause([{ topic: inputTopic }]);
     },
     onResumed: () => consumer.resume([{ topic: inputTopic }]),
-    onKeyStateChange: (valid) => metrics.apiKeyValid.set(valid ? 1 : 0),
-    onPauseChange: (cause, paused) => metrics.paused.set({ cause }, paused ? 1 : 0),
+    onPauseChange: (cause, paused) => {
+      metrics.paused.set({ cause }, paused ? 1 : 0);
+      if (cause === 'key-refused') metrics.apiKeyValid.set(paused ? 0 : 1);
+    },
   });
   await guard.checkAtStart();
 
