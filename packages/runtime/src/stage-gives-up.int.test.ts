@@ -1,4 +1,4 @@
-import { collectFor, createTestTopics, testKafka, uniqueName } from '@trailstream/testkit';
+import { collectFor, createTestTopics, eventually, testKafka, uniqueName } from '@trailstream/testkit';
 import { KafkaJSNonRetriableError, type Producer } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendOne, startStageOn } from '../test/stage-on-test-topics.js';
@@ -13,12 +13,10 @@ afterEach(async () => {
   await Promise.all(others.splice(0).map((producer) => producer.disconnect().catch(() => undefined)));
 });
 
-/** Resolves with the error the stage ended on, or undefined after a minute. */
-async function fatalOf(fatal: () => Error | undefined): Promise<Error | undefined> {
-  const deadline = Date.now() + 60_000;
-  while (!fatal() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  return fatal();
-}
+const endedOn = (fatal: () => Error | undefined) =>
+  eventually(() => fatal() !== undefined, { timeoutMs: 60_000, what: 'the stage calling onFatal' }).then(
+    fatal,
+  );
 
 describe('a stage that cannot go on ends, rather than sit stuck', () => {
   it('when another process keeps taking its transactional ids: after maxTransactionAttempts fenced transactions in a row, having committed nothing', async () => {
@@ -52,7 +50,7 @@ describe('a stage that cannot go on ends, rather than sit stuck', () => {
     });
     running.push(stage);
 
-    const error = await fatalOf(() => fatal);
+    const error = await endedOn(() => fatal);
     expect(error).toBeInstanceOf(StageFailed);
     expect(error!.message).toMatch(/3 transactions in a row were fenced/);
     expect(error!.message).toMatch(/another process may share this stage's transactional ids/);
@@ -82,7 +80,7 @@ describe('a stage that cannot go on ends, rather than sit stuck', () => {
     });
     running.push(stage);
 
-    expect((await fatalOf(() => fatal))?.message).toMatch(/retries are spent/);
+    expect((await endedOn(() => fatal))?.message).toMatch(/retries are spent/);
     expect(stage.isReady()).toBe(false);
   }, 90_000);
 });
