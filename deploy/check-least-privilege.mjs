@@ -45,19 +45,18 @@ const stagesDeployed = deployments.map(component);
 for (const stage of coreStages) {
   if (!stagesDeployed.includes(stage)) problems.push(`no ${stage} Deployment`);
 }
+/** Whether a workload's container sets `name` to `value`. */
+const setsEnv = (workload, name, value) =>
+  workload.spec.template.spec.containers[0].env?.some(
+    (variable) => variable.name === name && variable.value === value,
+  ) ?? false;
 /** With aws-msk-iam every process signs its Kafka tokens with its AWS credentials. */
 const mskIam = [...deployments, ...jobs].some((workload) =>
-  workload.spec.template.spec.containers[0].env?.some(
-    (variable) => variable.name === 'KAFKA_SASL_MECHANISM' && variable.value === 'aws-msk-iam',
-  ),
+  setsEnv(workload, 'KAFKA_SASL_MECHANISM', 'aws-msk-iam'),
 );
 const callsAws = (process) => awsStages.has(process) || mskIam;
 // topics.create: the stages get CREATE_TOPICS=true and the topics Job runs (and is checked like them).
-const createsTopics = deployments.some((deployment) =>
-  deployment.spec.template.spec.containers[0].env?.some(
-    (variable) => variable.name === 'CREATE_TOPICS' && variable.value === 'true',
-  ),
-);
+const createsTopics = deployments.some((deployment) => setsEnv(deployment, 'CREATE_TOPICS', 'true'));
 if (createsTopics !== (jobs.length === 1))
   problems.push(`CREATE_TOPICS is ${createsTopics} but ${jobs.length} topics Jobs are rendered`);
 
