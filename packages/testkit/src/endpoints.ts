@@ -108,9 +108,26 @@ function parseEnvLines(text: string): Record<string, string> {
   );
 }
 
+/** The servers `services.sh up` starts for tests. */
+const testServers = ['kafka', 'moto'] as const;
+
+/**
+ * Which of the test servers `services.sh status` reports stopped: only those are stopped again after
+ * the run, so servers someone started before it keep running (the SASL_SSL broker's line is not one).
+ */
+export function stoppedTestServers(status: string): (typeof testServers)[number][] {
+  const running = new Set(
+    status
+      .split('\n')
+      .map((line) => /^([\w-]+): running\b/.exec(line.trim())?.[1])
+      .filter((name) => name !== undefined),
+  );
+  return testServers.filter((name) => !running.has(name));
+}
+
 async function fromLocalScript(): Promise<ProvisionedEndpoints> {
   const { stdout: status } = await run('bash', [localServicesScript, 'status']);
-  const alreadyRunning = !status.includes('stopped');
+  const startedHere = stoppedTestServers(status);
   const { stdout } = await run('bash', [localServicesScript, 'up'], { maxBuffer: 16 * 1024 * 1024 });
   const vars = parseEnvLines(stdout);
   return {
@@ -121,8 +138,8 @@ async function fromLocalScript(): Promise<ProvisionedEndpoints> {
       origin: 'local-script',
     },
     release: async () => {
-      if (alreadyRunning || process.env.TRAILSTREAM_KEEP_SERVICES === '1') return;
-      await run('bash', [localServicesScript, 'down']);
+      if (process.env.TRAILSTREAM_KEEP_SERVICES === '1') return;
+      for (const server of startedHere) await run('bash', [localServicesScript, 'down', server]);
     },
   };
 }
