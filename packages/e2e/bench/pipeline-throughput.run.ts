@@ -6,6 +6,7 @@
  * BENCH_RECORDS (1,000,000), BENCH_RECORDS_PER_FILE (250), BENCH_MODES (logs,events),
  * BENCH_PROFILE=<service> writes that service's V8 CPU profile (`<pid>.cpuprofile`) to BENCH_PROFILE_DIR.
  * BENCH_OUTPUT defaults to bench/results/latest.json. What each field means: the package README.
+ * The services run from their build (`npm run bench` builds first), as production runs them.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -195,7 +196,7 @@ async function runMode(
   };
   // Datadog's Events API allows about 250,000 events a minute per organisation: one replica at ~4,000/s.
   env.emitter = { ...env.emitter, EMITTER_EVENTS_PER_SECOND: '4000', EMITTER_EVENTS_BURST: '4000' };
-  const pipeline = await startPipeline('sqs', { outputMode: mode, partitions, env });
+  const pipeline = await startPipeline('sqs', { outputMode: mode, partitions, env, code: 'build' });
   const admin = pipeline.kafka.admin();
   await admin.connect();
   try {
@@ -379,6 +380,7 @@ it('end-to-end throughput against the floor', async () => {
     machine: {
       ...machine(),
       loadAverageAtStart,
+      serviceCode: 'build',
       endpoints: endpoints.origin,
       localServers: { kafka: servers.kafka !== null, moto: servers.moto !== null },
     },

@@ -7,6 +7,7 @@ import {
   createTestTopics,
   type DatadogIntake,
   notifyQueueOnObjectCreated,
+  type ServiceCode,
   type ServiceName,
   type ServiceProcess,
   startDatadogIntake,
@@ -36,6 +37,8 @@ export interface PipelineOptions {
   maxMessageBytes?: Partial<Record<'records' | 'datadog', number>>;
   /** Extra settings per service, over the harness's own. */
   env?: Partial<Record<PipelineService, Record<string, string>>>;
+  /** Run the services from their sources (default) or from the build, as production does. */
+  code?: ServiceCode;
 }
 
 /** The four pipeline stages; the integrity stage has tests of its own. */
@@ -143,7 +146,8 @@ export async function startPipeline(
   };
 
   const processes = new Map<PipelineService, ServiceProcess>();
-  for (const service of services) processes.set(service, startServiceProcess(service, env[service]));
+  for (const service of services)
+    processes.set(service, startServiceProcess(service, env[service], options.code));
 
   return {
     bucket,
@@ -160,13 +164,13 @@ export async function startPipeline(
     },
     async crashAndRestart(service) {
       await processes.get(service)!.stop('SIGKILL');
-      processes.set(service, startServiceProcess(service, env[service]));
+      processes.set(service, startServiceProcess(service, env[service], options.code));
     },
     async stopService(service) {
       await processes.get(service)!.stop('SIGTERM');
     },
     startService(service) {
-      processes.set(service, startServiceProcess(service, env[service]));
+      processes.set(service, startServiceProcess(service, env[service], options.code));
     },
     async stop() {
       await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM')));

@@ -53,6 +53,7 @@ export {
   startSecureKafka,
 } from './private-kafka.js';
 export {
+  type ServiceCode,
   type ServiceName,
   type ServiceProcess,
   serviceEnvironment,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -29,18 +30,30 @@ export function serviceEnvironment(): Record<string, string> {
   };
 }
 
-/** Runs a service from its TypeScript sources as a separate process, as production runs it from dist. */
-export function startServiceProcess(service: ServiceName, env: Record<string, string>): ServiceProcess {
+/**
+ * How a service process runs: from its TypeScript sources through tsx (tests: no build step), or from
+ * the JavaScript `npm run build` wrote to dist, as production runs it (benchmarks: tsx's loader and its
+ * per-function name helpers cost CPU that production does not spend).
+ */
+export type ServiceCode = 'sources' | 'build';
+
+/** Runs a service as a separate process. */
+export function startServiceProcess(
+  service: ServiceName,
+  env: Record<string, string>,
+  code: ServiceCode = 'sources',
+): ServiceProcess {
   const cwd = resolve(repoRoot, 'services', service);
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', ...serviceEnvironment(), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const entry = resolve(cwd, 'dist/main.js');
+  if (code === 'build' && !existsSync(entry))
+    throw new Error(`${service} has no build at ${entry}: run \`npm run build\` first`);
+  const args =
+    code === 'build' ? [entry] : ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...serviceEnvironment(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   const waiters = new Set<() => void>();
   const collect = (chunk: Buffer) => {
