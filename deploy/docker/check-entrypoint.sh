@@ -29,6 +29,15 @@ for stage in discovery fetcher-parser filter-mapper emitter integrity; do
   fi
 done
 
+# The stage's Node options, printed by a preload before the stage stops for want of brokers.
+print_options='--import=data:text/javascript,console.log(process.env.NODE_OPTIONS)'
+output=$(run_clean NODE_OPTIONS="$print_options" "$entry" emitter 2>&1 || true)
+if [[ $output == *"--max-semi-space-size=8 $print_options"* ]]; then
+  pass "stages: 8 MiB semi-spaces, the operator's NODE_OPTIONS after them"
+else
+  fail "stages: expected NODE_OPTIONS '--max-semi-space-size=8 $print_options', got: $output"
+fi
+
 code=0
 output=$(run_clean "$entry" trailstream --help 2>&1) || code=$?
 if [[ $code -eq 0 && $output == *"Usage: trailstream"* ]]; then pass "trailstream --help"; else fail "trailstream --help: exit $code: $output"; fi

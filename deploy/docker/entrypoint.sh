@@ -19,6 +19,10 @@ service=${1:-}
 [ "$#" -gt 0 ] && shift
 case "$service" in
   discovery | fetcher-parser | filter-mapper | emitter | integrity)
+    # V8's young generation of 8 MiB semi-spaces: its default lets each stage's RSS grow by about
+    # 100 MiB for no CPU saved (measured: packages/e2e/README.md). An operator's NODE_OPTIONS comes
+    # after it, so a value of their own wins.
+    export NODE_OPTIONS="--max-semi-space-size=8${NODE_OPTIONS:+ $NODE_OPTIONS}"
     exec node "$app_dir/services/$service/dist/main.js" "$@"
     ;;
   trailstream)

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { delimiter, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
@@ -32,10 +32,13 @@ export function serviceEnvironment(): Record<string, string> {
 
 /**
  * How a service process runs: from its TypeScript sources through tsx (tests: no build step), or from
- * the JavaScript `npm run build` wrote to dist, as production runs it (benchmarks: tsx's loader and its
- * per-function name helpers cost CPU that production does not spend).
+ * the JavaScript `npm run build` wrote to dist through the image's entrypoint, with its Node options,
+ * as production runs it (benchmarks: tsx's loader and its per-function name helpers cost CPU that
+ * production does not spend).
  */
 export type ServiceCode = 'sources' | 'build';
+
+const imageEntrypoint = resolve(repoRoot, 'deploy/docker/entrypoint.sh');
 
 /** Runs a service as a separate process. */
 export function startServiceProcess(
@@ -44,14 +47,18 @@ export function startServiceProcess(
   code: ServiceCode = 'sources',
 ): ServiceProcess {
   const cwd = resolve(repoRoot, 'services', service);
-  const entry = resolve(cwd, 'dist/main.js');
-  if (code === 'build' && !existsSync(entry))
-    throw new Error(`${service} has no build at ${entry}: run \`npm run build\` first`);
-  const args =
-    code === 'build' ? [entry] : ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts'];
-  const child = spawn(process.execPath, args, {
+  const built = resolve(cwd, 'dist/main.js');
+  if (code === 'build' && !existsSync(built))
+    throw new Error(`${service} has no build at ${built}: run \`npm run build\` first`);
+  // The entrypoint execs `node` from PATH: this one, whatever PATH says first.
+  const path = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
+  const [command, args] =
+    code === 'build'
+      ? ['sh', [imageEntrypoint, service]]
+      : [process.execPath, ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts']];
+  const child = spawn(command, args, {
     cwd,
-    env: { PATH: process.env.PATH ?? '', ...serviceEnvironment(), ...env },
+    env: { PATH: path, ...serviceEnvironment(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
