@@ -56,6 +56,7 @@ export {
   type ServiceCode,
   type ServiceName,
   type ServiceProcess,
+  serviceCommand,
   serviceEnvironment,
   startServiceProcess,
 } from './processes.js';

@@ -40,22 +40,34 @@ export type ServiceCode = 'sources' | 'build';
 
 const imageEntrypoint = resolve(repoRoot, 'deploy/docker/entrypoint.sh');
 
-/** Runs a service as a separate process. */
-export function startServiceProcess(
+/** The command that runs a service, where, and the PATH it needs. */
+export function serviceCommand(
   service: ServiceName,
-  env: Record<string, string>,
-  code: ServiceCode = 'sources',
-): ServiceProcess {
+  code: ServiceCode,
+): { command: string; args: string[]; cwd: string; path: string } {
   const cwd = resolve(repoRoot, 'services', service);
   const built = resolve(cwd, 'dist/main.js');
   if (code === 'build' && !existsSync(built))
     throw new Error(`${service} has no build at ${built}: run \`npm run build\` first`);
   // The entrypoint execs `node` from PATH: this one, whatever PATH says first.
   const path = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
-  const [command, args] =
-    code === 'build'
-      ? ['sh', [imageEntrypoint, service]]
-      : [process.execPath, ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts']];
+  return code === 'build'
+    ? { command: 'sh', args: [imageEntrypoint, service], cwd, path }
+    : {
+        command: process.execPath,
+        args: ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts'],
+        cwd,
+        path,
+      };
+}
+
+/** Runs a service as a separate process. */
+export function startServiceProcess(
+  service: ServiceName,
+  env: Record<string, string>,
+  code: ServiceCode = 'sources',
+): ServiceProcess {
+  const { command, args, cwd, path } = serviceCommand(service, code);
   const child = spawn(command, args, {
     cwd,
     env: { PATH: path, ...serviceEnvironment(), ...env },

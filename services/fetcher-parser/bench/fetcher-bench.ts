@@ -4,16 +4,22 @@
  * Sizes: BENCH_FILES (2000), BENCH_RECORDS_PER_FILE (250), BENCH_LARGE_MIB (1024); BENCH_PARTITIONS (4)
  * input partitions, each one object in flight. Also printed: the S3 emulator alone (GetObject of
  * every object, drained, as many at once as partitions), which bounds the typical case here.
+ * The service runs from its build (`npm run bench` builds first) through the image's entrypoint.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type ObjectRef, objectRefMessage } from '@trailstream/schemas';
-import { provisionEndpoints, syntheticTrail, type TestEndpoints, uniqueName } from '@trailstream/testkit';
+import {
+  provisionEndpoints,
+  serviceCommand,
+  syntheticTrail,
+  type TestEndpoints,
+  uniqueName,
+} from '@trailstream/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseLargeByLines, parseWhole, writeLargeObject } from './bench-objects.js';
 
@@ -21,7 +27,6 @@ const FILES = Number(process.env.BENCH_FILES ?? 2000);
 const RECORDS_PER_FILE = Number(process.env.BENCH_RECORDS_PER_FILE ?? 250);
 const LARGE_MIB = Number(process.env.BENCH_LARGE_MIB ?? 1024);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
-const serviceDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Upload {
   key: string;
@@ -225,11 +230,13 @@ async function runPipeline(
   }
 }
 
+/** The built service through the image's entrypoint and its Node options, as production runs it. */
 function startService(endpoints: TestEndpoints, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts'], {
-    cwd: serviceDir,
+  const { command, args, cwd, path } = serviceCommand('fetcher-parser', 'build');
+  return spawn(command, args, {
+    cwd,
     env: {
-      PATH: process.env.PATH ?? '',
+      PATH: path,
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
       AWS_ENDPOINT_URL: endpoints.awsEndpoint,
       AWS_REGION: endpoints.awsRegion,

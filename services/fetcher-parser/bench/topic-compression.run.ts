@@ -170,8 +170,15 @@ async function uploadTrail(): Promise<ObjectRef[]> {
 
 async function measure(refs: ObjectRef[], partitions: number, compression: KafkaCompression) {
   const run = uniqueName(`compression-${compression}`);
+  const environment = serviceEnvironment();
+  // The stage runs in this process, and its AWS SDK clients read their endpoint and credentials from the
+  // process environment: the emulator's, not whatever the shell holds (or none: every GetObject fails).
+  for (const [name, value] of Object.entries(environment)) {
+    if (name.startsWith('AWS_')) process.env[name] = value;
+  }
+  delete process.env.AWS_SESSION_TOKEN;
   const config = loadConfig(fetcherParserEnv, {
-    ...serviceEnvironment(),
+    ...environment,
     KAFKA_COMPRESSION: compression,
     TOPIC_PARTITIONS: String(partitions),
     TOPIC_OBJECTS: `${run}.objects`,
