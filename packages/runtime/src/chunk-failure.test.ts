@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   classifyChunkFailure,
   DeadLetterAfterAbort,
+  groupRejoinCause,
   isKafkaUnreachable,
   KafkaStepError,
   kafkaErrorType,
@@ -137,5 +138,40 @@ describe('isKafkaUnreachable', () => {
     expect(isKafkaUnreachable(nonRetriable('bad config', new KafkaJSError('bad config')))).toBe(false);
     expect(isKafkaUnreachable(new Error('S3 is throttling'))).toBe(false);
     expect(isKafkaUnreachable('not an error')).toBe(false);
+  });
+});
+
+describe('groupRejoinCause', () => {
+  const protocolError = (type: string, code: number, message: string) =>
+    new (KafkaJSProtocolError as unknown as new (e: object) => Error)({
+      type,
+      code,
+      retriable: false,
+      message,
+    });
+  // As kafkajs' retry wraps what the broker answered: `new KafkaJSNonRetriableError(e, { cause: e })`.
+  const wrapped = (cause: Error) =>
+    new (KafkaJSNonRetriableError as unknown as new (e: Error, options: { cause: Error }) => Error)(cause, {
+      cause,
+    });
+
+  it('finds the member-left answer inside the error an offset commit throws after a broker restart', () => {
+    const unknownMember = protocolError(
+      'UNKNOWN_MEMBER_ID',
+      25,
+      'The coordinator is not aware of this member',
+    );
+    expect(groupRejoinCause(wrapped(unknownMember))).toBe(unknownMember);
+    const generation = protocolError('ILLEGAL_GENERATION', 22, 'Specified group generation id is not valid');
+    expect(groupRejoinCause(wrapped(generation))).toBe(generation);
+    const rebalancing = protocolError('REBALANCE_IN_PROGRESS', 27, 'The group is rebalancing');
+    expect(groupRejoinCause(rebalancing)).toBe(rebalancing);
+  });
+
+  it('is null for any other failure', () => {
+    expect(groupRejoinCause(wrapped(protocolError('TOPIC_AUTHORIZATION_FAILED', 29, 'no')))).toBeNull();
+    expect(groupRejoinCause(new KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:9092'))).toBeNull();
+    expect(groupRejoinCause(new Error('UNKNOWN_MEMBER_ID'))).toBeNull();
+    expect(groupRejoinCause(undefined)).toBeNull();
   });
 });

@@ -82,6 +82,22 @@ export function isKafkaUnreachable(error: unknown): boolean {
   );
 }
 
+/** Answers meaning this member is out of its group's current generation and must join it again. */
+const REJOIN = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
+
+/**
+ * The broker's answer, inside `error`, that this member has to rejoin its group (its session ran out while
+ * the broker restarted, say), or null. kafkajs rejoins when `eachBatch` throws such an answer itself, but
+ * an offset commit throws it wrapped in a KafkaJSNonRetriableError, on which kafkajs stops the consumer
+ * for good: rethrow this instead.
+ */
+export function groupRejoinCause(error: unknown): Error | null {
+  return findInWrapped(error, (inner) => {
+    const { type } = inner;
+    return typeof type === 'string' && REJOIN.has(type) && inner instanceof Error ? inner : null;
+  });
+}
+
 export function kafkaRefusalKind(type: string | null): KafkaRefusalKind {
   return (type && REFUSAL_KINDS[type]) || 'other';
 }

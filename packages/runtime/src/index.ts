@@ -4,6 +4,7 @@ export {
   type ChunkFailureVerdict,
   classifyChunkFailure,
   DeadLetterAfterAbort,
+  groupRejoinCause,
 } from './chunk-failure.js';
 export {
   type Config,

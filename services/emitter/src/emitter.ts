@@ -12,6 +12,7 @@ import {
   AuditLedger,
   DeadLetterPublisher,
   exitForRestart,
+  groupRejoinCause,
   onConsumerGivenUp,
   type StageContext,
   type StartedStage,
@@ -132,7 +133,12 @@ export async function startEmitter(options: EmitterOptions): Promise<RunningEmit
     const committer = new PartitionCommitter(async (lastSettled, next) => {
       await audit.writeThrough(partition, lastSettled);
       resolveOffset(lastSettled);
-      await consumer.commitOffsets([{ topic: inputTopic, partition, offset: next }]);
+      await consumer
+        .commitOffsets([{ topic: inputTopic, partition, offset: next }])
+        .catch((error: unknown) => {
+          // The session ran out (a broker restart): kafkajs rejoins on the bare answer, stops on the wrapped one.
+          throw groupRejoinCause(error) ?? error;
+        });
     });
     let chunk: KafkaMessage[] = [];
     let settled = new SettledPrefix(0);
