@@ -31,8 +31,8 @@ type ZstdFunctions = Pick<typeof zlib, 'zstdCompressSync' | 'zstdDecompressSync'
  * zstd from `node:zlib` (Node 22.15 and 23.8 on), at its default level 3: smaller than gzip's output
  * for a third of its CPU (measured on record batches; see the root README's Topics). Synchronous on
  * purpose: the asynchronous functions' trip through libuv's thread pool cost 100-400 µs of CPU per call
- * (measured on Node 24), two to nine times the work itself for batches of 10 to 250 records. A batch
- * is bounded by its topic's `max.message.bytes` (1 MiB by default): the event loop waits a few ms at most.
+ * (measured on Node 24), two to nine times the work itself for batches of 10 to 250 records. A batch is
+ * bounded by its topic's `max.message.bytes`, so the event loop waits a millisecond at most.
  */
 export function zstdCodec(zstd: ZstdFunctions = zlib): KafkaCodec {
   return {
