@@ -25,20 +25,23 @@ export interface KafkaCodec {
   decompress(buffer: Buffer): Promise<Buffer>;
 }
 
-type ZstdFunctions = Pick<typeof zlib, 'zstdCompressSync' | 'zstdDecompressSync'>;
+type ZstdFunctions = Pick<typeof zlib, 'zstdCompress' | 'zstdDecompress'>;
+type CallbackCodec = (input: Buffer, callback: (error: Error | null, output: Buffer) => void) => void;
+
+const promised = (fn: CallbackCodec) => (input: Buffer) =>
+  new Promise<Buffer>((resolve, reject) =>
+    fn(input, (error, output) => (error ? reject(error) : resolve(output))),
+  );
 
 /**
  * zstd from `node:zlib` (Node 22.15 and 23.8 on), at its default level 3: smaller than gzip's output
- * for a third of its CPU (measured on record batches; see the root README's Topics). Synchronous on
- * purpose: the asynchronous functions' trip through libuv's thread pool cost 100-400 µs of CPU per call
- * (measured on Node 24), two to nine times the work itself for batches of 10 to 250 records. A batch is
- * bounded by its topic's `max.message.bytes`, so the event loop waits a millisecond at most.
+ * for a third of its CPU (measured on record batches; see the root README's Topics). The asynchronous
+ * functions run on libuv's thread pool, off the event loop.
  */
 export function zstdCodec(zstd: ZstdFunctions = zlib): KafkaCodec {
-  return {
-    compress: async (encoder) => zstd.zstdCompressSync(encoder.buffer),
-    decompress: async (buffer) => zstd.zstdDecompressSync(buffer),
-  };
+  const compress = promised(zstd.zstdCompress);
+  const decompress = promised(zstd.zstdDecompress);
+  return { compress: (encoder) => compress(encoder.buffer), decompress };
 }
 
 let registered: KafkaCodec | undefined;
@@ -49,13 +52,13 @@ let registered: KafkaCodec | undefined;
  * at start with one message instead of failing on the first compressed batch.
  */
 export function registerKafkaCodecs(zlibModule: Partial<ZstdFunctions> = zlib): KafkaCodec {
-  const { zstdCompressSync, zstdDecompressSync } = zlibModule;
-  if (typeof zstdCompressSync !== 'function' || typeof zstdDecompressSync !== 'function') {
+  const { zstdCompress, zstdDecompress } = zlibModule;
+  if (typeof zstdCompress !== 'function' || typeof zstdDecompress !== 'function') {
     throw new ConfigError([
       `Node.js ${process.version} has no zstd in node:zlib, which Trailstream's Kafka topics use (KAFKA_COMPRESSION): it needs Node.js 22.15 or later`,
     ]);
   }
-  registered ??= zstdCodec({ zstdCompressSync, zstdDecompressSync });
+  registered ??= zstdCodec({ zstdCompress, zstdDecompress });
   const codec = registered;
   CompressionCodecs[CompressionTypes.ZSTD] = () => codec;
   return codec;
