@@ -14,7 +14,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { type ServiceName, syntheticTrail, type TrailObject, testS3, uniqueName } from '@trailstream/testkit';
+import {
+  type ServiceCode,
+  type ServiceName,
+  syntheticTrail,
+  type TrailObject,
+  testS3,
+  uniqueName,
+} from '@trailstream/testkit';
 import type { Admin } from 'kafkajs';
 import { inject, it } from 'vitest';
 import { type ProgressSample, stageRate, summarizeDelays } from '../src/bench-figures.js';
@@ -37,6 +44,8 @@ const profileDir = process.env.BENCH_PROFILE_DIR ?? join(tmpdir(), 'trailstream-
 const output =
   process.env.BENCH_OUTPUT ?? resolve(dirname(fileURLToPath(import.meta.url)), 'results/latest.json');
 const partitions = 4;
+/** How the services run: as production runs them. */
+const serviceCode: ServiceCode = 'build';
 const uploadConcurrency = 8;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const profileHook = resolve(dirname(fileURLToPath(import.meta.url)), 'cpu-profile-hook.mjs');
@@ -196,7 +205,7 @@ async function runMode(
   };
   // Datadog's Events API allows about 250,000 events a minute per organisation: one replica at ~4,000/s.
   env.emitter = { ...env.emitter, EMITTER_EVENTS_PER_SECOND: '4000', EMITTER_EVENTS_BURST: '4000' };
-  const pipeline = await startPipeline('sqs', { outputMode: mode, partitions, env, code: 'build' });
+  const pipeline = await startPipeline('sqs', { outputMode: mode, partitions, env, code: serviceCode });
   const admin = pipeline.kafka.admin();
   await admin.connect();
   try {
@@ -380,7 +389,7 @@ it('end-to-end throughput against the floor', async () => {
     machine: {
       ...machine(),
       loadAverageAtStart,
-      serviceCode: 'build',
+      serviceCode,
       endpoints: endpoints.origin,
       localServers: { kafka: servers.kafka !== null, moto: servers.moto !== null },
     },

@@ -51,14 +51,11 @@ export function serviceCommand(
     throw new Error(`${service} has no build at ${built}: run \`npm run build\` first`);
   // The entrypoint execs `node` from PATH: this one, whatever PATH says first.
   const path = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
-  return code === 'build'
-    ? { command: 'sh', args: [imageEntrypoint, service], cwd, path }
-    : {
-        command: process.execPath,
-        args: ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts'],
-        cwd,
-        path,
-      };
+  const [command, args] =
+    code === 'build'
+      ? ['sh', [imageEntrypoint, service]]
+      : [process.execPath, ['--conditions=@trailstream/source', '--import', 'tsx', 'src/main.ts']];
+  return { command, args, cwd, path };
 }
 
 /** Runs a service as a separate process. */
